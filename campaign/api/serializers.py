@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from campaign.models import Campaign, Unit, UnitMembership
+from core.models import User
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    days_to_window = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id", "name", "slug", "title_level", "city_level", "target", "target_rank", "target_score",
+            "window_start", "window_end", "status", "days_to_window",
+        ]  # fmt: skip
+
+    def get_days_to_window(self, campaign) -> int | None:
+        return campaign.days_to_window()
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.get_full_name")
+    phone = serializers.CharField(source="user.phone")
+
+    class Meta:
+        model = UnitMembership
+        fields = ["user", "role", "phone"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    child_count = serializers.IntegerField(read_only=True)
+    liaisons = MemberSerializer(source="liaison_memberships", many=True, read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = [
+            "id", "campaign", "parent", "code", "name", "short_name", "type", "depth", "head_name",
+            "leader_in_charge", "phone", "is_active", "child_count", "liaisons",
+        ]  # fmt: skip
+
+
+class MeUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    campaign = serializers.IntegerField(source="campaign_id")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    relation = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    units = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "position", "phone", "email", "units"]
+
+    def get_units(self, user) -> list[dict]:
+        return MeUnitSerializer(self.context["units"], many=True).data

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from campaign.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("units", views.UnitViewSet, basename="unit")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

@@ -1,0 +1,130 @@
+"""The demo city, built through the same services the app uses. Running it again changes nothing."""
+
+import csv
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from campaign.choices import CampaignStatus, CityLevel, TitleLevel
+from campaign.models import Campaign, Unit
+from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
+from core.choices import Role
+from core.models import User
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_PASSWORD = "Demo@123456"  # noqa: S105 - documented demo password, see README
+DEMO_SLUG = "sfs-2027"
+OFFICE_GROUP = "创城办"
+# What command-office staff may configure in the admin.
+OFFICE_PERMISSIONS = [
+    ("campaign", "campaign"),
+    ("campaign", "unit"),
+    ("campaign", "unitmembership"),
+    ("campaign", "leaderassignment"),
+    ("django_celery_beat", "periodictask"),
+    ("django_celery_beat", "crontabschedule"),
+    ("django_celery_beat", "intervalschedule"),
+]
+
+
+@dataclass
+class SeedResult:
+    campaign: Campaign
+    units: int
+    users: int
+
+
+def _read(name):
+    with open(DEMO_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _office_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=OFFICE_GROUP)
+    permissions = Permission.objects.filter(
+        content_type__app_label__in={app for app, _model in OFFICE_PERMISSIONS},
+        content_type__model__in={model for _app, model in OFFICE_PERMISSIONS},
+    )
+    group.permissions.add(*permissions)
+    return group
+
+
+@transaction.atomic
+def seed_demo() -> SeedResult:
+    campaign = Campaign.objects.filter(slug=DEMO_SLUG).first()
+    if campaign is None:
+        today = timezone.localdate()
+        campaign = campaign_create(
+            actor=None,
+            name="示范市2027年全国文明城市创建",
+            slug=DEMO_SLUG,
+            title_level=TitleLevel.NATIONAL,
+            city_level=CityLevel.CITY,
+            target="全国文明城市测评全省第一、不丢一分",
+            target_rank=1,
+            target_score=Decimal("92.00"),
+            window_start=today + timedelta(days=150),
+            window_end=today + timedelta(days=164),
+            status=CampaignStatus.PREPARING,
+        )
+    if not Campaign.objects.filter(slug="sfs-2025-review").exists():
+        campaign_create(
+            actor=None,
+            name="示范市2025年省级文明城市复审",
+            slug="sfs-2025-review",
+            title_level=TitleLevel.PROVINCIAL,
+            city_level=CityLevel.CITY,
+            target="复审通过",
+            status=CampaignStatus.CLOSED,
+        )
+
+    existing = {unit.code: unit for unit in Unit.objects.filter(campaign=campaign).select_related("parent")}
+    for row in _read("units.csv"):
+        fields = {
+            "name": row["name"],
+            "type": row["type"],
+            "head_name": row["head_name"],
+            "leader_in_charge": row["leader_in_charge"],
+            "phone": row["phone"],
+        }
+        unit = existing.get(row["code"])
+        if unit is None:
+            parent = existing[row["parent_code"]] if row["parent_code"] else None
+            existing[row["code"]] = unit_create(
+                actor=None, campaign=campaign, parent=parent, code=row["code"], **fields
+            )
+        else:
+            unit_update(actor=None, unit=unit, **fields)
+
+    office_group = _office_group()
+    for row in _read("users.csv"):
+        user = User.objects.filter(username=row["username"]).first()
+        if user is None:
+            role = row["role"]
+            user = User(
+                username=row["username"],
+                full_name=row["full_name"],
+                role=role,
+                position=row["position"],
+                phone=row["phone"],
+                email=f"{row['username']}@demo.invalid",
+                is_staff=role in (Role.ADMIN, Role.STAFF),
+                is_superuser=role == Role.ADMIN,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.full_clean()
+            user.save()
+            if role == Role.STAFF:
+                user.groups.add(office_group)
+        if row["unit_code"]:
+            unit = existing[row["unit_code"]]
+            if row["relation"] == "leader":
+                leader_assign(actor=None, unit=unit, leader=user)
+            else:
+                membership_set(actor=None, unit=unit, user=user, role=row["relation"])
+    return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())

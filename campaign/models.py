@@ -1,0 +1,172 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.choices import CampaignStatus, CityLevel, MembershipRole, TitleLevel, UnitType
+from campaign.scope import ScopedQuerySet, paths_q
+
+
+class Campaign(models.Model):
+    """One campaign (创建周期) for a title: its target, its assessment window, its status. Everything else hangs
+    off a campaign, and several can coexist (this year's national campaign, a county's provincial one)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    title_level = models.CharField(_("title"), max_length=20, choices=TitleLevel.choices, default=TitleLevel.NATIONAL)
+    city_level = models.CharField(_("city level"), max_length=20, choices=CityLevel.choices, default=CityLevel.CITY)
+    target = models.CharField(
+        _("target"), max_length=200, blank=True, help_text=_("In words, e.g. 测评成绩全省第一、不丢一分.")
+    )
+    target_rank = models.PositiveSmallIntegerField(_("target rank"), null=True, blank=True)
+    target_score = models.DecimalField(
+        _("target score"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    window_start = models.DateField(_("assessment window starts"), null=True, blank=True)
+    window_end = models.DateField(_("assessment window ends"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.PREPARING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-window_start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True)
+                | Q(window_end__isnull=True)
+                | Q(window_end__gte=models.F("window_start")),
+                name="campaign_window_ordered",
+            ),
+            models.CheckConstraint(condition=Q(status__in=CampaignStatus.values), name="campaign_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def scope_q(paths):
+        return Q(pk__in=Unit.objects.filter(paths_q("", paths)).values("campaign_id"))
+
+    def clean(self):
+        if self.window_start and self.window_end and self.window_end < self.window_start:
+            raise ValidationError({"window_end": _("The assessment window cannot end before it starts.")})
+
+    def days_to_window(self, *, today=None) -> int | None:
+        """Days until the assessment window opens; 0 while it is open; None if no window is set or it is over."""
+        if self.window_start is None:
+            return None
+        today = today or timezone.localdate()
+        if today < self.window_start:
+            return (self.window_start - today).days
+        if self.window_end is None or today <= self.window_end:
+            return 0
+        return None
+
+
+class Unit(models.Model):
+    """A responsible unit (责任单位): a district, street, community, bureau, property company, school or enterprise.
+
+    Units form a tree per campaign. `path` is the materialised path of primary keys ("/1/5/23/"), kept by the
+    services, so "this unit and everything below it" is one indexed prefix match.
+    """
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=UnitType.choices)
+    path = models.CharField(_("tree path"), max_length=255, blank=True, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    head_name = models.CharField(_("head"), max_length=100, blank=True, help_text=_("一把手: name and position."))
+    leader_in_charge = models.CharField(_("leader in charge"), max_length=100, blank=True)
+    phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = ""
+
+    class Meta:
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="unit_code_unique_per_campaign"),
+            models.CheckConstraint(condition=Q(type__in=UnitType.values), name="unit_type_valid"),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="unit_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.campaign_id != self.campaign_id:
+            raise ValidationError({"parent": _("The parent unit belongs to another campaign.")})
+        if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
+            raise ValidationError({"parent": _("A unit cannot be placed below itself.")})
+
+    def descendants(self):
+        return Unit.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
+
+
+class UnitMembership(models.Model):
+    """A person who works for a unit in the campaign: its head (一把手) or a liaison (联络员)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="unit_memberships"
+    )
+    role = models.CharField(_("role in the unit"), max_length=20, choices=MembershipRole.choices)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("unit membership")
+        verbose_name_plural = _("unit memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "user"], name="membership_unique"),
+            models.CheckConstraint(condition=Q(role__in=MembershipRole.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class LeaderAssignment(models.Model):
+    """A leader answers for a unit and everything below it (分包)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="leader_assignments")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        on_delete=models.CASCADE,
+        related_name="leader_assignments",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("leader assignment")
+        verbose_name_plural = _("leader assignments")
+        constraints = [models.UniqueConstraint(fields=["unit", "leader"], name="leader_assignment_unique")]
+
+    def __str__(self):
+        return f"{self.leader} → {self.unit}"

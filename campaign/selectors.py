@@ -1,0 +1,57 @@
+"""Reads of the campaign's structure, always through the row-level scope."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from campaign.choices import MembershipRole
+from campaign.models import Campaign, LeaderAssignment, Unit, UnitMembership
+
+
+def campaign_list_visible(*, user) -> QuerySet[Campaign]:
+    return Campaign.objects.visible_to(user).order_by("-window_start", "-id")
+
+
+def campaign_default_for(*, user) -> Campaign | None:
+    """The campaign a user lands in: the newest one not closed, else the newest one."""
+    campaigns = campaign_list_visible(user=user)
+    return campaigns.exclude(status="closed").first() or campaigns.first()
+
+
+def unit_list(*, user, campaign: Campaign | None = None) -> QuerySet[Unit]:
+    """Units the user may see (of one campaign, if given), with what a list row shows, in a constant number of
+    queries however many units there are."""
+    liaisons = UnitMembership.objects.filter(role=MembershipRole.LIAISON).select_related("user")
+    units = Unit.objects.visible_to(user)
+    if campaign is not None:
+        units = units.filter(campaign=campaign)
+    return (
+        units.select_related("parent")
+        .annotate(child_count=Count("children", distinct=True))
+        .prefetch_related(Prefetch("memberships", queryset=liaisons, to_attr="liaison_memberships"))
+        .order_by("campaign_id", "path")
+    )
+
+
+def unit_counts_by_type(*, user, campaign: Campaign) -> dict[str, int]:
+    rows = Unit.objects.visible_to(user).filter(campaign=campaign).values("type").annotate(n=Count("id"))
+    return {row["type"]: row["n"] for row in rows}
+
+
+def units_of_user(*, user, campaign: Campaign) -> QuerySet[Unit]:
+    """The units a user belongs to or oversees directly (the tops of their scope), for their home page."""
+    return (
+        Unit.objects.filter(campaign=campaign)
+        .filter(Q(memberships__user=user) | Q(leader_assignments__leader=user))
+        .distinct()
+        .select_related("parent")
+        .annotate(child_count=Count("children", distinct=True))
+        .prefetch_related(Prefetch("memberships", queryset=UnitMembership.objects.select_related("user")))
+        .order_by("path")
+    )
+
+
+def unit_relations_of_user(*, user) -> list[tuple[Unit, str]]:
+    """Every unit a user belongs to (as head or liaison) or oversees (as leader), with that relation, in two
+    queries."""
+    memberships = UnitMembership.objects.filter(user=user).select_related("unit").order_by("unit__path")
+    assignments = LeaderAssignment.objects.filter(leader=user).select_related("unit").order_by("unit__path")
+    return [(m.unit, m.role) for m in memberships] + [(a.unit, "leader") for a in assignments]

@@ -1,0 +1,116 @@
+"""Writes to the campaign's structure. Each service is one transaction, validates, and records an audit event."""
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Length, Substr
+
+from campaign.models import Campaign, LeaderAssignment, Unit, UnitMembership
+from core.audit import audit_log
+
+
+@transaction.atomic
+def campaign_create(*, actor, **fields) -> Campaign:
+    campaign = Campaign(**fields)
+    campaign.full_clean()
+    campaign.save()
+    audit_log(action="campaign.create", actor=actor, obj=campaign, data={"slug": campaign.slug})
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, actor, campaign: Campaign, **fields) -> Campaign:
+    changed = {}
+    for name, value in fields.items():
+        if getattr(campaign, name) != value:
+            changed[name] = value
+            setattr(campaign, name, value)
+    if not changed:
+        return campaign
+    campaign.full_clean()
+    campaign.save(update_fields=list(changed))
+    audit_log(action="campaign.update", actor=actor, obj=campaign, data={"changed": sorted(changed)})
+    return campaign
+
+
+@transaction.atomic
+def unit_create(*, actor, campaign: Campaign, parent: Unit | None = None, **fields) -> Unit:
+    unit = Unit(campaign=campaign, parent=parent, **fields)
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    # The path needs the primary key, which exists only after the insert.
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    unit.save(update_fields=["path", "depth"])
+    audit_log(action="campaign.unit.create", actor=actor, obj=unit, data={"code": unit.code})
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: Unit, **fields) -> Unit:
+    """Change a unit's own fields; moving it in the tree is `unit_move`."""
+    if "parent" in fields or "campaign" in fields:
+        raise ValueError("Use unit_move to change a unit's parent.")
+    changed = [name for name, value in fields.items() if getattr(unit, name) != value]
+    if not changed:
+        return unit
+    for name in changed:
+        setattr(unit, name, fields[name])
+    unit.full_clean()
+    unit.save(update_fields=changed)
+    audit_log(action="campaign.unit.update", actor=actor, obj=unit, data={"changed": sorted(changed)})
+    return unit
+
+
+@transaction.atomic
+def unit_move(*, actor, unit: Unit, parent: Unit | None) -> Unit:
+    """Move a unit and its whole subtree below a new parent, rewriting their paths in one UPDATE."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    old_parent_id = unit.parent_id
+    unit.parent = parent
+    unit.full_clean()
+    old_path = unit.path
+    new_path = f"{parent.path if parent else '/'}{unit.pk}/"
+    depth_change = (parent.depth + 1 if parent else 0) - unit.depth
+    Unit.objects.filter(pk=unit.pk).update(parent=parent)
+    Unit.objects.filter(campaign_id=unit.campaign_id, path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1, Length("path"))),
+        depth=F("depth") + depth_change,
+    )
+    unit.refresh_from_db()
+    audit_log(
+        action="campaign.unit.move",
+        actor=actor,
+        obj=unit,
+        data={"from_parent": old_parent_id, "to_parent": parent.pk if parent else None},
+    )
+    return unit
+
+
+@transaction.atomic
+def membership_set(*, actor, unit: Unit, user, role: str) -> UnitMembership:
+    membership, created = UnitMembership.objects.select_for_update().get_or_create(
+        unit=unit, user=user, defaults={"role": role}
+    )
+    if not created and membership.role == role:
+        return membership
+    if not created:
+        membership.role = role
+        membership.full_clean()
+        membership.save(update_fields=["role"])
+    audit_log(
+        action="campaign.membership.set",
+        actor=actor,
+        obj=membership,
+        data={"unit": unit.pk, "user": user.pk, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def leader_assign(*, actor, unit: Unit, leader, note: str = "") -> LeaderAssignment:
+    assignment, created = LeaderAssignment.objects.get_or_create(unit=unit, leader=leader, defaults={"note": note})
+    if created:
+        audit_log(
+            action="campaign.leader.assign", actor=actor, obj=assignment, data={"unit": unit.pk, "leader": leader.pk}
+        )
+    return assignment

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from campaign import views
+
+urlpatterns = [
+    path("office/", views.OfficeHomeView.as_view(), name="home_office"),
+    path("my-units/", views.MyUnitsHomeView.as_view(), name="home_units"),
+    path("inspector/", views.InspectorHomeView.as_view(), name="home_inspector"),
+    path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("campaigns/switch/", views.campaign_switch, name="campaign_switch"),
+]

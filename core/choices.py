@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """What a person does in the campaign. Scope (which units they see) follows from role and memberships."""
+
+    ADMIN = "admin", _("Administrator")
+    STAFF = "staff", _("Command-office staff")
+    INSPECTOR = "inspector", _("Inspector")
+    UNIT_HEAD = "unit_head", _("Unit head")
+    LIAISON = "liaison", _("Unit liaison")
+    LEADER = "leader", _("Leader")
+
+
+# Roles that see every unit of every campaign. Inspectors read everywhere because any point may be sampled,
+# but they write only what their own inspections produce.
+CITYWIDE_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.INSPECTOR})
+# Roles that configure the campaign.
+OFFICE_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+
+
+class HeartbeatKind(models.TextChoices):
+    SCHEDULER = "scheduler", _("Scheduled jobs (worker and beat)")

@@ -1,0 +1,145 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import CITYWIDE_ROLES, OFFICE_ROLES, HeartbeatKind, Role
+
+
+class User(AbstractUser):
+    """A person who signs in: office staff, inspectors, unit heads and liaisons, leaders, administrators.
+
+    Chinese names are not split into given and family names, so one `full_name` replaces Django's two fields.
+    Which units a user belongs to or oversees is recorded in campaign (memberships and leader assignments).
+    """
+
+    first_name = None
+    last_name = None
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LIAISON)
+    position = models.CharField(_("position"), max_length=100, blank=True, help_text=_("Job title, e.g. 副局长."))
+    phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="core_user_role_valid"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def get_full_name(self):
+        return self.full_name or self.username
+
+    def get_short_name(self):
+        return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def is_office(self) -> bool:
+        """Command-office staff or an administrator: configures the campaign."""
+        return self.is_active and (self.is_superuser or self.role in OFFICE_ROLES)
+
+    @property
+    def sees_citywide(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role in CITYWIDE_ROLES)
+
+    def password_expired(self, *, now=None) -> bool:
+        days = settings.PASSWORD_EXPIRY_DAYS
+        if not days or not self.has_usable_password():
+            return False
+        if self.password_changed_at is None:
+            return True
+        now = now or timezone.now()
+        return now - self.password_changed_at > timezone.timedelta(days=days)
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutableError(_("Audit events cannot be changed."))
+
+    def delete(self):
+        raise AuditImmutableError(_("Audit events cannot be deleted."))
+
+
+class AuditImmutableError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: a sign-in, a change, a publication, an override. Written once, never changed.
+
+    The database refuses updates too (and deletes on PostgreSQL), see migration 0002.
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_repr = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("object type"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="core_audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_repr} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutableError(_("Audit events cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError(_("Audit events cannot be deleted."))
+
+
+class Heartbeat(models.Model):
+    """When the scheduled heartbeat job last ran: proof that a worker and beat are alive."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=HeartbeatKind.choices, unique=True)
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    hostname = models.CharField(_("host"), max_length=200, blank=True)
+    count = models.PositiveBigIntegerField(_("runs"), default=0)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+
+    def is_stale(self, *, now=None, max_age_seconds=180) -> bool:
+        now = now or timezone.now()
+        return (now - self.last_seen_at).total_seconds() > max_age_seconds

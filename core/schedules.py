@@ -1,0 +1,28 @@
+"""The default beat schedule, written to django-celery-beat's tables by `manage.py sync_schedules`.
+
+Staff edit the schedule in the admin (periodic tasks); sync_schedules only adds what is missing and never
+overwrites a staff change. Later apps add their jobs here (daily compile, overdue sweep, ...).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class DefaultSchedule:
+    name: str
+    task: str
+    description: str
+    every_seconds: int | None = None
+    crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
+
+
+DEFAULT_SCHEDULES = [
+    DefaultSchedule(
+        name="core.heartbeat",
+        task="core.heartbeat",
+        description=_("Shows on the office's home page that scheduled jobs run."),
+        every_seconds=60,
+    ),
+]

@@ -1,0 +1,106 @@
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from core.audit import audit_log
+from core.excel import Column, write_xlsx, xlsx_response
+from core.filters import AuditEventFilterSet
+from core.selectors import audit_event_list
+
+
+class OfficeRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Pages for command-office staff and administrators. Others get 404, as for anything outside their scope."""
+
+    def test_func(self):
+        return self.request.user.is_office
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            raise Http404
+        return super().handle_no_permission()
+
+
+class FilteredListView(LoginRequiredMixin, TemplateView):
+    """A list page with a filter form, pagination and an Excel export of the whole filtered list (`?export=xlsx`).
+
+    Subclasses give `filterset_class`, `get_queryset()` (already scoped), `export_columns` and `export_row(obj)`.
+    """
+
+    filterset_class = None
+    paginate_by = 50
+    export_title = gettext_lazy("Export")
+    export_columns: list[Column] = []
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def export_row(self, obj):
+        raise NotImplementedError
+
+    def get_filterset(self):
+        filterset = self.filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
+        for field in filterset.form.fields.values():
+            widget = field.widget
+            css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+            widget.attrs.setdefault("class", css)
+        return filterset
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset()
+        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        if request.GET.get("export") == "xlsx":
+            content = write_xlsx(
+                title=str(self.export_title),
+                columns=self.export_columns,
+                rows=(self.export_row(obj) for obj in queryset.iterator(chunk_size=2000)),
+            )
+            audit_log(action="export.xlsx", actor=request.user, data={"list": str(self.export_title)})
+            return xlsx_response(filename=str(self.export_title), content=content)
+        paginator = Paginator(queryset, self.paginate_by)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        context = self.get_context_data(
+            filterset=filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode()
+        )
+        return self.render_to_response(context)
+
+
+class AuditEventListView(OfficeRequiredMixin, FilteredListView):
+    template_name = "core/audit_event_list.html"
+    filterset_class = AuditEventFilterSet
+    export_title = gettext_lazy("Audit log")
+    export_columns = [
+        Column(gettext_lazy("Time"), 20),
+        Column(gettext_lazy("Actor"), 16),
+        Column(gettext_lazy("Action"), 28),
+        Column(gettext_lazy("Object"), 30),
+        Column(gettext_lazy("IP address"), 16),
+        Column(gettext_lazy("Details"), 50),
+    ]
+
+    def get_queryset(self):
+        return audit_event_list(user=self.request.user)
+
+    def export_row(self, event):
+        return [event.created_at, event.actor_repr, event.action, event.object_repr, event.ip_address, event.data]
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.user.password_expired()
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_log(action="auth.password_change", actor=self.request.user, obj=self.request.user)
+        return response
