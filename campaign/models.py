@@ -15,8 +15,10 @@ class Campaign(models.Model):
     off a campaign, and several can coexist (this year's national campaign, a county's provincial one)."""
 
     name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("short name"), max_length=60, unique=True)
-    title_level = models.CharField(_("title"), max_length=20, choices=TitleLevel.choices, default=TitleLevel.NATIONAL)
+    slug = models.SlugField(_("URL name"), max_length=60, unique=True)
+    title_level = models.CharField(
+        _("title level"), max_length=20, choices=TitleLevel.choices, default=TitleLevel.NATIONAL
+    )
     city_level = models.CharField(_("city level"), max_length=20, choices=CityLevel.choices, default=CityLevel.CITY)
     target = models.CharField(
         _("target"), max_length=200, blank=True, help_text=_("In words, e.g. 测评成绩全省第一、不丢一分.")

@@ -1,10 +1,10 @@
 """Who is acting and from where, for the audit log, without passing the request through every service."""
 
+import ipaddress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from ipware import get_client_ip
 
 
 @dataclass(frozen=True)
@@ -17,19 +17,23 @@ _current: ContextVar[RequestContext | None] = ContextVar("request_context", defa
 
 
 def client_ip(request) -> str | None:
-    """The client's address, trusting exactly TRUSTED_PROXY_COUNT reverse proxies' X-Forwarded-For entries.
+    """The client's address. With TRUSTED_PROXY_COUNT = N reverse proxies in front, each appending the address it
+    received the request from to X-Forwarded-For, the client is the N-th entry from the right; entries further
+    left were written by the client and are not trusted (the rule of Werkzeug's ProxyFix).
 
     django-axes uses this same function (AXES_CLIENT_IP_CALLABLE), so lockouts and the audit log agree.
     """
-    if settings.TRUSTED_PROXY_COUNT:
-        ip, _routable = get_client_ip(
-            request,
-            proxy_count=settings.TRUSTED_PROXY_COUNT,
-            request_header_order=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
-        )
-        if ip:
-            return str(ip)
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            candidate = forwarded[-count]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote
 
 
 def context_from_request(request) -> RequestContext:

@@ -1,5 +1,6 @@
 import string
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -38,3 +39,14 @@ class CharacterClassValidator:
 def validate_no_control_characters(value: str):
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
         raise ValidationError(_("The text contains control characters."), code="control_characters")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's rule with a message of our own: Django 5.2 reworded its message and its Chinese catalog lags."""
+
+    def get_error_message(self):
+        return ngettext(
+            "This password is too short. It must contain at least %(count)d character.",
+            "This password is too short. It must contain at least %(count)d characters.",
+            self.min_length,
+        ) % {"count": self.min_length}

@@ -43,7 +43,7 @@ class FilteredListView(LoginRequiredMixin, TemplateView):
         raise NotImplementedError
 
     def get_filterset(self):
-        filterset = self.filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
+        filterset = self.filterset_class(self.request.GET, queryset=self.get_queryset(), request=self.request)
         for field in filterset.form.fields.values():
             widget = field.widget
             css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
