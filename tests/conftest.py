@@ -1,9 +1,12 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 
 from campaign.demo_seed import seed_demo
 from core.models import User
+
+PRODUCTION_PASSWORD_HASHERS = list(django_settings.PASSWORD_HASHERS)
 
 DEMO_LOGINS = [
     "admin",
@@ -30,6 +33,13 @@ def need_redis():
             pytest.fail("REDIS_URL is not set but REQUIRE_SERVICES=1: this test must run here.")
         pytest.skip("needs REDIS_URL (runs in CI's PostgreSQL/Redis pass)")
     return url
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs ~0.1 s a hash by design; tests that are not about hashing use a fast one. The production
+    hasher is tested in tests/core/test_auth.py with PRODUCTION_PASSWORD_HASHERS."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PRODUCTION_PASSWORD_HASHERS]
 
 
 @pytest.fixture

@@ -1,0 +1,127 @@
+"""Every URL × every role × own and other object, with the expected outcome kept as data.
+
+A new URL pattern without a row here fails `test_every_url_is_in_the_matrix`. Outcomes: an HTTP status, or LOGIN
+(redirect to the sign-in page). Objects outside a user's scope answer 404 and show nothing of themselves.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from campaign.models import Campaign, Unit
+from core.models import AuditEvent
+
+LOGIN = "login"
+ROLES = ["anonymous", "liaison", "head", "inspector", "leader", "staff", "admin"]
+USERS = {
+    "liaison": "liaison_community",  # liaison of 幸福社区 (unit A)
+    "head": "head_street",  # head of 东华街道, the street above unit A
+    "inspector": "inspector",
+    "leader": "leader_east",  # leader of 东城区 (district X)
+    "staff": "office",
+    "admin": "admin",
+}
+OWN_UNIT, OTHER_UNIT = "SFS-DC-DH-XF", "SFS-XC-XH-LY"
+OWN_CAMPAIGN, OTHER_CAMPAIGN = "sfs-2027", "sfs-2025-review"
+
+
+def row(anonymous, liaison, head, inspector, leader, staff, admin):
+    return dict(zip(ROLES, [anonymous, liaison, head, inspector, leader, staff, admin], strict=True))
+
+
+EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200)
+OFFICE_ONLY = row(LOGIN, 404, 404, 404, 404, 200, 200)
+API_EVERYONE = row(403, 200, 200, 200, 200, 200, 200)
+
+# (url name, method, object) → expected outcome per role
+MATRIX = {
+    ("home", "get", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
+    ("home_office", "get", None): OFFICE_ONLY,
+    ("home_units", "get", None): EVERYONE,
+    ("home_inspector", "get", None): EVERYONE,
+    ("unit_list", "get", None): EVERYONE,
+    ("unit_detail", "get", "own_unit"): EVERYONE,
+    ("unit_detail", "get", "other_unit"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("campaign_switch", "post", "own_campaign"): row(LOGIN, 302, 302, 302, 302, 302, 302),
+    ("campaign_switch", "post", "other_campaign"): row(LOGIN, 404, 404, 302, 404, 302, 302),
+    ("audit_event_list", "get", None): OFFICE_ONLY,
+    ("login", "get", None): row(200, 302, 302, 302, 302, 302, 302),
+    ("logout", "post", None): row(302, 302, 302, 302, 302, 302, 302),
+    ("password_change", "get", None): EVERYONE,
+    ("password_change_done", "get", None): EVERYONE,
+    ("api:me", "get", None): API_EVERYONE,
+    ("api:campaign-list", "get", None): API_EVERYONE,
+    ("api:campaign-detail", "get", "own_campaign"): API_EVERYONE,
+    ("api:campaign-detail", "get", "other_campaign"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:unit-list", "get", None): API_EVERYONE,
+    ("api:unit-detail", "get", "own_unit"): API_EVERYONE,
+    ("api:unit-detail", "get", "other_unit"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:unit-list", "post", None): row(403, 403, 403, 403, 403, 405, 405),
+    ("api:unit-detail", "delete", "own_unit"): row(403, 403, 403, 403, 403, 405, 405),
+    ("api:api_token", "post", None): row(400, 400, 400, 400, 400, 400, 400),
+    ("api_schema", "get", None): API_EVERYONE,
+    ("api_docs", "get", None): API_EVERYONE,
+    ("api_redoc", "get", None): API_EVERYONE,
+}
+# Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
+NOT_IN_MATRIX = {"set_language"}
+
+
+def url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_is_in_the_matrix():
+    covered = {name for name, _method, _obj in MATRIX} | NOT_IN_MATRIX
+    missing = sorted(set(url_names()) - covered)
+    assert missing == [], f"add these URL names to MATRIX: {missing}"
+
+
+def objects():
+    return {
+        "own_unit": Unit.objects.get(code=OWN_UNIT),
+        "other_unit": Unit.objects.get(code=OTHER_UNIT),
+        "own_campaign": Campaign.objects.get(slug=OWN_CAMPAIGN),
+        "other_campaign": Campaign.objects.get(slug=OTHER_CAMPAIGN),
+    }
+
+
+def request(client, name, method, obj):
+    from django.urls import reverse
+
+    if name == "campaign_switch":
+        return client.post(reverse(name), {"campaign": obj.pk})
+    url = reverse(name, args=[obj.pk]) if obj is not None else reverse(name)
+    if method == "post":
+        return client.post(url, {}, content_type="application/json")
+    return getattr(client, method)(url)
+
+
+CASES = [(key, role) for key in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("key", "role"), CASES, ids=[f"{k[0]}-{k[1]}-{k[2]}-{r}" for k, r in CASES])
+def test_access(client, demo_users, key, role):
+    name, method, obj_name = key
+    expected = MATRIX[key][role]
+    if role != "anonymous":
+        client.force_login(demo_users[USERS[role]])
+    obj = objects()[obj_name] if obj_name else None
+    events_before = AuditEvent.objects.exclude(action__startswith="auth.").count()
+    response = request(client, name, method, obj)
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == expected
+    if response.status_code in (403, 404) and obj is not None:
+        # A denied request shows nothing of the object and changes nothing.
+        assert obj.name not in response.content.decode()
+        assert AuditEvent.objects.exclude(action__startswith="auth.").count() == events_before
