@@ -4,4 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 class CampaignConfig(AppConfig):
     name = "campaign"
-    verbose_name = _("Campaign")
+    verbose_name = _("Campaign structure")
+
+    def ready(self):
+        from campaign.choices import AUDIT_ACTIONS
+        from core.audit import register_actions
+
+        register_actions(AUDIT_ACTIONS)

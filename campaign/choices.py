@@ -34,3 +34,14 @@ class UnitType(models.TextChoices):
 class MembershipRole(models.TextChoices):
     HEAD = "head", _("Head")
     LIAISON = "liaison", _("Liaison")
+
+
+AUDIT_ACTIONS = {
+    "campaign.create": _("Created a campaign"),
+    "campaign.update": _("Changed a campaign"),
+    "campaign.unit.create": _("Created a unit"),
+    "campaign.unit.update": _("Changed a unit"),
+    "campaign.unit.move": _("Moved a unit in the tree"),
+    "campaign.membership.set": _("Set a unit's head or liaison"),
+    "campaign.leader.assign": _("Assigned a leader to a unit"),
+}

@@ -1,35 +1,73 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaign.choices import UnitType
+from campaign.choices import CampaignStatus, CityLevel, TitleLevel, UnitType
 from campaign.models import Campaign, Unit
+
+ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class UnitChoiceFilter(django_filters.ModelChoiceFilter):
+    """A unit picked by name in the UI and by id in the API; the choices are the units the user may see."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", self.visible_parent_units)
+        kwargs.setdefault("empty_label", _("All"))
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def visible_parent_units(request):
+        if request is None:
+            return Unit.objects.none()
+        return Unit.objects.visible_to(request.user).filter(children__isnull=False).distinct().order_by("path")
 
 
 class UnitFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
     q = django_filters.CharFilter(label=_("Name or code"), method="filter_q")
-    type = django_filters.ChoiceFilter(label=_("Type"), choices=UnitType.choices)
-    parent = django_filters.NumberFilter(label=_("Parent unit"), field_name="parent_id")
-    within = django_filters.NumberFilter(label=_("Within unit"), method="filter_within")
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=UnitType.choices, empty_label=_("All"))
+    within = UnitChoiceFilter(label=_("Within unit"), method="filter_within")
+    parent = UnitChoiceFilter(label=_("Parent unit"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=forms.Select(choices=ACTIVE_CHOICES))
 
     class Meta:
         model = Unit
-        fields = ["campaign", "q", "type", "parent", "within", "is_active"]
+        fields = ["q", "type", "within", "parent", "is_active"]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(short_name__icontains=value))
 
     def filter_within(self, queryset, name, value):
-        # The unit itself and its whole subtree; an id outside the user's scope yields nothing.
-        top = queryset.filter(pk=value).values_list("path", flat=True).first()
-        if top is None:
-            return queryset.none()
-        return queryset.filter(path__startswith=top)
+        """The unit itself and its whole subtree."""
+        return queryset.filter(path__startswith=value.path)
+
+
+class UnitPageFilterSet(UnitFilterSet):
+    """The unit list page works in the current campaign: only its units are offered as choices."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        campaign = getattr(self.request, "campaign", None)
+        for name in ("within", "parent"):
+            field = self.form.fields[name]
+            field.queryset = field.queryset.filter(campaign=campaign) if campaign else field.queryset.none()
+
+
+class UnitApiFilterSet(UnitFilterSet):
+    campaign = django_filters.ModelChoiceFilter(
+        label=_("Campaign"), queryset=lambda request: Campaign.objects.visible_to(request.user)
+    )
+
+    class Meta(UnitFilterSet.Meta):
+        fields = ["campaign", *UnitFilterSet.Meta.fields]
 
 
 class CampaignFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=CampaignStatus.choices)
+    title_level = django_filters.ChoiceFilter(label=_("Title level"), choices=TitleLevel.choices)
+    city_level = django_filters.ChoiceFilter(label=_("City level"), choices=CityLevel.choices)
+
     class Meta:
         model = Campaign
         fields = ["status", "title_level", "city_level"]

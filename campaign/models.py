@@ -122,6 +122,10 @@ class Unit(models.Model):
         if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
             raise ValidationError({"parent": _("A unit cannot be placed below itself.")})
 
+    def ancestor_ids(self) -> list[int]:
+        """Primary keys from the root down to the parent, read off the path without a query."""
+        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+
     def descendants(self):
         return Unit.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
 

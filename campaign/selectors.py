@@ -55,3 +55,27 @@ def unit_relations_of_user(*, user) -> list[tuple[Unit, str]]:
     memberships = UnitMembership.objects.filter(user=user).select_related("unit").order_by("unit__path")
     assignments = LeaderAssignment.objects.filter(leader=user).select_related("unit").order_by("unit__path")
     return [(m.unit, m.role) for m in memberships] + [(a.unit, "leader") for a in assignments]
+
+
+def unit_get_visible(*, user, pk) -> Unit | None:
+    """One unit with what its page shows, or None if it does not exist or is outside the user's scope."""
+    return (
+        Unit.objects.visible_to(user)
+        .select_related("parent", "campaign")
+        .prefetch_related(Prefetch("memberships", queryset=UnitMembership.objects.select_related("user")))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def unit_ancestors(*, unit: Unit) -> list[Unit]:
+    """The units above this one, root first (for breadcrumbs), in one query."""
+    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=unit.ancestor_ids())}
+    return [by_id[pk] for pk in unit.ancestor_ids() if pk in by_id]
+
+
+def leaders_answering_for(*, unit: Unit) -> list[LeaderAssignment]:
+    """Leaders assigned (分包) to this unit or to a unit above it: they all answer for it. Nearest first."""
+    ids = [*unit.ancestor_ids(), unit.pk]
+    assignments = LeaderAssignment.objects.filter(unit_id__in=ids).select_related("leader", "unit")
+    return sorted(assignments, key=lambda a: -a.unit.depth)

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,10 +10,17 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from campaign.choices import UnitType
-from campaign.filters import UnitFilterSet
+from campaign.filters import UnitPageFilterSet
 from campaign.middleware import SESSION_KEY
 from campaign.models import Campaign, Unit
-from campaign.selectors import unit_counts_by_type, unit_list, units_of_user
+from campaign.selectors import (
+    leaders_answering_for,
+    unit_ancestors,
+    unit_counts_by_type,
+    unit_get_visible,
+    unit_list,
+    units_of_user,
+)
 from core.choices import HeartbeatKind, Role
 from core.excel import Column
 from core.selectors import audit_event_list, heartbeat_get
@@ -43,7 +49,7 @@ class OfficeHomeView(OfficeRequiredMixin, CampaignHomeMixin, TemplateView):
             context["unit_counts"] = [(value, label, counts.get(value, 0)) for value, label in UnitType.choices]
             context["unit_total"] = sum(counts.values())
         context["heartbeat"] = heartbeat_get(kind=HeartbeatKind.SCHEDULER)
-        context["recent_events"] = audit_event_list(user=user).select_related("actor")[:10]
+        context["recent_events"] = audit_event_list(user=user, changes_only=True)[:10]
         return context
 
 
@@ -75,7 +81,7 @@ class InspectorHomeView(CampaignHomeMixin, TemplateView):
 
 class UnitListView(FilteredListView):
     template_name = "campaign/unit_list.html"
-    filterset_class = UnitFilterSet
+    filterset_class = UnitPageFilterSet
     export_title = gettext_lazy("Responsible units")
     export_columns = [
         Column(gettext_lazy("Code"), 14),
@@ -113,13 +119,14 @@ class UnitDetailView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        unit = get_object_or_404(
-            Unit.objects.visible_to(user)
-            .select_related("parent", "campaign")
-            .prefetch_related("memberships__user", "leader_assignments__leader"),
-            pk=self.kwargs["pk"],
-        )
+        unit = unit_get_visible(user=user, pk=self.kwargs["pk"])
+        if unit is None:
+            raise Http404
         context["unit"] = unit
+        # Ancestors outside the user's scope are shown by name only, without a link.
+        visible = set(Unit.objects.visible_to(user).filter(pk__in=unit.ancestor_ids()).values_list("pk", flat=True))
+        context["ancestors"] = [(ancestor, ancestor.pk in visible) for ancestor in unit_ancestors(unit=unit)]
+        context["leaders"] = leaders_answering_for(unit=unit)
         context["children"] = unit_list(user=user, campaign=unit.campaign).filter(parent=unit)
         return context
 

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.templatetags.static import static
 
 from core.choices import Role
 
@@ -19,3 +20,8 @@ def home(request):
     user = request.user
     target = "home_office" if user.is_superuser else HOME_BY_ROLE.get(user.role, "home_units")
     return redirect(target)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(static("favicon.svg"), permanent=True)

@@ -124,6 +124,12 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AuditImmutableError(_("Audit events cannot be deleted."))
 
+    @property
+    def action_label(self) -> str:
+        from core.audit import action_label
+
+        return action_label(self.action)
+
 
 class Heartbeat(models.Model):
     """When the scheduled heartbeat job last ran: proof that a worker and beat are alive."""

@@ -26,9 +26,10 @@ def audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="core_audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    audit_log(action="auth.login_failed", data={"username": username}, context=_context(request))
+    audit_log(action="auth.login_failed", data={"username": username}, context=_context(request), object_repr=username)
 
 
 @receiver(user_locked_out, dispatch_uid="core_audit_locked_out")
 def audit_locked_out(sender, request, username, ip_address, **kwargs):
-    audit_log(action="auth.locked_out", data={"username": str(username or "")[:150]}, context=_context(request))
+    username = str(username or "")[:150]
+    audit_log(action="auth.locked_out", data={"username": username}, context=_context(request), object_repr=username)

@@ -80,6 +80,7 @@ class AuditEventListView(OfficeRequiredMixin, FilteredListView):
         Column(gettext_lazy("Time"), 20),
         Column(gettext_lazy("Actor"), 16),
         Column(gettext_lazy("Action"), 28),
+        Column(gettext_lazy("Action code"), 24),
         Column(gettext_lazy("Object"), 30),
         Column(gettext_lazy("IP address"), 16),
         Column(gettext_lazy("Details"), 50),
@@ -89,7 +90,15 @@ class AuditEventListView(OfficeRequiredMixin, FilteredListView):
         return audit_event_list(user=self.request.user)
 
     def export_row(self, event):
-        return [event.created_at, event.actor_repr, event.action, event.object_repr, event.ip_address, event.data]
+        return [
+            event.created_at,
+            event.actor_repr,
+            event.action_label,
+            event.action,
+            event.object_repr,
+            event.ip_address,
+            event.data,
+        ]
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -61,6 +61,7 @@ MATRIX = {
     ("api_schema", "get", None): API_EVERYONE,
     ("api_docs", "get", None): API_EVERYONE,
     ("api_redoc", "get", None): API_EVERYONE,
+    ("favicon", "get", None): row(301, 301, 301, 301, 301, 301, 301),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}

@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign.api.serializers import CampaignSerializer, MeSerializer, UnitSerializer
-from campaign.filters import CampaignFilterSet, UnitFilterSet
+from campaign.filters import CampaignFilterSet, UnitApiFilterSet
 from campaign.selectors import campaign_list_visible, unit_list, unit_relations_of_user
 
 
@@ -25,7 +25,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     its subtree) or `q` (name or code)."""
 
     serializer_class = UnitSerializer
-    filterset_class = UnitFilterSet
+    filterset_class = UnitApiFilterSet
     ordering_fields = ["path", "code", "name"]
 
     def get_queryset(self):

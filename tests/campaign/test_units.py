@@ -101,3 +101,41 @@ def test_switching_campaign_keeps_to_visible_campaigns(client, demo_users, demo)
     assert response["Location"] == "/"
     assert client.get("/units/").context["current_campaign"].pk == closed.pk
     assert Unit.objects.filter(campaign=closed).count() == 0
+
+
+def test_a_unit_page_names_the_leaders_assigned_above_it_and_links_only_visible_ancestors(client, demo_users):
+    community = Unit.objects.get(code="SFS-DC-DH-XF")
+    client.force_login(demo_users["liaison_community"])
+    response = client.get(f"/units/{community.pk}/")
+    html = response.content.decode()
+    # 孙丽 is assigned to 东城区 and 赵卫东 to the city: both answer for the community, nearest first.
+    assert [a.leader.username for a in response.context["leaders"]] == ["leader_east", "leader_city"]
+    assert "（分包东城区）" in html
+    # The liaison sees the street's name in the breadcrumb but cannot open it.
+    street = Unit.objects.get(code="SFS-DC-DH")
+    assert [(a.code, linked) for a, linked in response.context["ancestors"]] == [
+        ("SFS", False), ("SFS-DC", False), ("SFS-DC-DH", False)
+    ]  # fmt: skip
+    assert f'href="/units/{street.pk}/"' not in html
+    client.force_login(demo_users["head_street"])
+    response = client.get(f"/units/{community.pk}/")
+    assert [(a.code, linked) for a, linked in response.context["ancestors"]][-1] == ("SFS-DC-DH", True)
+
+
+def test_the_unit_filter_offers_only_visible_parent_units(client, demo_users):
+    client.force_login(demo_users["leader_east"])
+    response = client.get("/units/")
+    choices = {unit.code for unit in response.context["filterset"].form.fields["within"].queryset}
+    assert choices == {"SFS-DC", "SFS-DC-DH", "SFS-DC-XS"}
+    street = Unit.objects.get(code="SFS-DC-XS")
+    names = {unit.name for unit in client.get("/units/", {"within": street.pk}).context["object_list"]}
+    assert names == {"向阳街道", "朝阳社区", "建民社区"}
+
+
+def test_the_api_refuses_a_parent_outside_the_scope_like_a_missing_one(client, demo_users):
+    client.force_login(demo_users["leader_east"])
+    west = Unit.objects.get(code="SFS-XC")
+    outside = client.get("/api/v1/units/", {"within": west.pk})
+    missing = client.get("/api/v1/units/", {"within": 999999})
+    assert outside.status_code == missing.status_code == 400
+    assert outside.json()["error"]["fields"]["within"] == missing.json()["error"]["fields"]["within"]

@@ -97,4 +97,21 @@ def test_the_audit_log_page_filters_and_exports(client, demo_users):
     rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("时间", "操作人", "操作")
     logins = AuditEvent.objects.filter(action__startswith="auth.").count()
-    assert [row[2] for row in rows[1:]] == ["auth.login"] * logins
+    assert [row[2:4] for row in rows[1:]] == [("登录", "auth.login")] * logins
+
+
+def test_a_failed_sign_in_names_the_account_tried(client, demo):
+    client.post("/accounts/login/", {"username": "office", "password": "wrong"})
+    event = AuditEvent.objects.get(action="auth.login_failed")
+    assert event.object_repr == "office"
+    assert event.action_label == "登录失败"
+
+
+def test_the_office_home_lists_changes_not_sign_ins(client, demo_users):
+    client.force_login(demo_users["office"])
+    audit_log(action="campaign.unit.create", actor=demo_users["office"], obj=Unit.objects.first())
+    events = list(client.get("/office/").context["recent_events"])
+    assert AuditEvent.objects.filter(action="auth.login").exists()
+    assert events[0].action == "campaign.unit.create"
+    assert not [e for e in events if e.action.startswith("auth.")]
+    assert "新建责任单位" in client.get("/office/").content.decode()
