@@ -2,6 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel, UnitType
 from campaign.models import Campaign, Unit
@@ -9,6 +11,7 @@ from campaign.models import Campaign, Unit
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class UnitChoiceFilter(django_filters.ModelChoiceFilter):
     """A unit picked by name in the UI and by id in the API; the choices are the units the user may see."""
 

@@ -105,3 +105,10 @@ def count_queries(client, url, params):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, params).status_code == 200
     return len(queries)
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path, db):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/v1/units/" in (tmp_path / "schema.yaml").read_text()
