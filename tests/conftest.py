@@ -61,3 +61,20 @@ def login(client):
         return client
 
     return _login
+
+
+_service_outcomes: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    if "services" in report.keywords and (report.when == "call" or report.outcome != "passed"):
+        _service_outcomes.append((report.nodeid, report.outcome))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly which server-dependent tests ran, so a CI log shows they were not skipped."""
+    if not _service_outcomes:
+        return
+    terminalreporter.section("tests that need Redis and a real Celery worker")
+    for nodeid, outcome in _service_outcomes:
+        terminalreporter.write_line(f"{outcome.upper():8} {nodeid}")
