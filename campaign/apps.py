@@ -11,3 +11,9 @@ class CampaignConfig(AppConfig):
         from core.audit import register_actions
 
         register_actions(AUDIT_ACTIONS)
+
+        from campaign.jobs import IMPORTERS, run_import
+        from core.jobs import register_runner
+
+        for kind in IMPORTERS:
+            register_runner(kind, run_import)

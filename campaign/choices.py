@@ -36,6 +36,40 @@ class MembershipRole(models.TextChoices):
     LIAISON = "liaison", _("Liaison")
 
 
+class Method(models.TextChoices):
+    """测评方法: how the assessors check a criterion."""
+
+    FIELD_INSPECTION = "field_inspection", _("Field inspection")
+    MATERIAL_REVIEW = "material_review", _("Material review")
+    ONLINE_SUBMISSION = "online_submission", _("Online submission")
+    QUESTIONNAIRE = "questionnaire", _("Questionnaire")
+    COVERT_VISIT = "covert_visit", _("Covert visit")
+
+
+# How offices write the methods in their sheets.
+METHOD_ALIASES = {
+    "实地考察": Method.FIELD_INSPECTION,
+    "实地测评": Method.FIELD_INSPECTION,
+    "材料审核": Method.MATERIAL_REVIEW,
+    "台账审核": Method.MATERIAL_REVIEW,
+    "网上申报": Method.ONLINE_SUBMISSION,
+    "问卷调查": Method.QUESTIONNAIRE,
+    "暗访": Method.COVERT_VISIT,
+    "明察暗访": Method.COVERT_VISIT,
+}
+
+
+class IndicatorKind(models.TextChoices):
+    BASE = "base", _("Base score")
+    BONUS = "bonus", _("Bonus")
+    DEDUCTION = "deduction", _("Deduction")
+
+
+KIND_ALIASES = {"基本": IndicatorKind.BASE, "基本指标": IndicatorKind.BASE, "加分": IndicatorKind.BONUS,
+                "加分项": IndicatorKind.BONUS, "扣分": IndicatorKind.DEDUCTION, "减分": IndicatorKind.DEDUCTION,
+                "负面清单": IndicatorKind.DEDUCTION}  # fmt: skip
+
+
 AUDIT_ACTIONS = {
     "campaign.create": _("Created a campaign"),
     "campaign.update": _("Changed a campaign"),
@@ -44,4 +78,6 @@ AUDIT_ACTIONS = {
     "campaign.unit.move": _("Moved a unit in the tree"),
     "campaign.membership.set": _("Set a unit's head or liaison"),
     "campaign.leader.assign": _("Assigned a leader to a unit"),
+    "campaign.indicators.import": _("Imported the assessment system"),
+    "campaign.point_types.import": _("Imported the point types"),
 }

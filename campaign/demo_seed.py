@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel
+from campaign.imports import IndicatorImport
 from campaign.models import Campaign, Unit
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
@@ -127,4 +128,11 @@ def seed_demo() -> SeedResult:
                 leader_assign(actor=None, unit=unit, leader=user)
             else:
                 membership_set(actor=None, unit=unit, user=user, role=row["relation"])
+    # The sample assessment system and point types, imported as the office would import them.
+    plan = IndicatorImport(
+        campaign=campaign, filename="demo_city.xlsx", data=(DEMO_DIR / "demo_city.xlsx").read_bytes()
+    )
+    if plan.has_errors:
+        raise RuntimeError(f"the demo workbook does not import: {[str(i) for i in plan.issues]}")
+    plan.apply(actor=None)
     return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.choices import CampaignStatus, CityLevel, MembershipRole, TitleLevel, UnitType
+from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, MembershipRole, Method, TitleLevel, UnitType
 from campaign.scope import ScopedQuerySet, paths_q
 
 
@@ -87,7 +87,12 @@ class Unit(models.Model):
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="units")
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="children",
     )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
@@ -176,3 +181,112 @@ class LeaderAssignment(models.Model):
 
     def __str__(self):
         return f"{self.leader} → {self.unit}"
+
+
+class PointType(models.Model):
+    """A kind of site the assessors visit (点位类型): community, trunk road, market, ... and how many of each they
+    sample."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="point_types"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    sample_count = models.PositiveSmallIntegerField(
+        _("sampled by assessors"), default=0, help_text=_("How many points of this type the assessors draw.")
+    )
+
+    class Meta:
+        verbose_name = _("point type")
+        verbose_name_plural = _("point types")
+        ordering = ["campaign", "code"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="point_type_code_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class IndicatorSystem(models.Model):
+    """One version of the assessment system (测评体系) used by a campaign. A campaign has one current version;
+    older versions stay for the records that refer to them."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="indicator_systems"
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=200)
+    is_current = models.BooleanField(_("current"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assessment system")
+        verbose_name_plural = _("assessment systems")
+        ordering = ["campaign", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="indicator_system_version_unique"),
+            models.UniqueConstraint(
+                fields=["campaign"], condition=Q(is_current=True), name="indicator_system_one_current"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class Indicator(models.Model):
+    """A node of the assessment system: an item (测评项目), a content (测评内容) or a criterion (测评标准) — any depth.
+    Leaves are the criteria that are assessed, divided into tasks and inspected."""
+
+    system = models.ForeignKey(
+        IndicatorSystem, verbose_name=_("assessment system"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.RESTRICT, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=500)
+    level = models.PositiveSmallIntegerField(_("level"))
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2)
+    kind = models.CharField(_("kind"), max_length=20, choices=IndicatorKind.choices, default=IndicatorKind.BASE)
+    is_veto = models.BooleanField(
+        _("one-vote veto"), default=False, help_text=_("On a criterion: triggering it voids the title.")
+    )
+    point_types = models.ManyToManyField(
+        PointType, verbose_name=_("applicable point types"), blank=True, related_name="indicators"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["system", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "code"], name="indicator_code_unique_per_system"),
+            models.CheckConstraint(condition=Q(kind__in=IndicatorKind.values), name="indicator_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) | Q(kind=IndicatorKind.DEDUCTION), name="indicator_score_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class IndicatorMethod(models.Model):
+    """One assessment method of an indicator; an indicator may have several."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="methods"
+    )
+    method = models.CharField(_("method"), max_length=30, choices=Method.choices)
+
+    class Meta:
+        verbose_name = _("assessment method")
+        verbose_name_plural = _("assessment methods")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "method"], name="indicator_method_unique"),
+            models.CheckConstraint(condition=Q(method__in=Method.values), name="indicator_method_valid"),
+        ]
+
+    def __str__(self):
+        return self.get_method_display()

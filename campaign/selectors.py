@@ -1,9 +1,13 @@
 """Reads of the campaign's structure, always through the row-level scope."""
 
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from campaign.choices import MembershipRole
-from campaign.models import Campaign, LeaderAssignment, Unit, UnitMembership
+from campaign.models import Campaign, Indicator, IndicatorSystem, LeaderAssignment, PointType, Unit, UnitMembership
 
 
 def campaign_list_visible(*, user) -> QuerySet[Campaign]:
@@ -79,3 +83,73 @@ def leaders_answering_for(*, unit: Unit) -> list[LeaderAssignment]:
     ids = [*unit.ancestor_ids(), unit.pk]
     assignments = LeaderAssignment.objects.filter(unit_id__in=ids).select_related("leader", "unit")
     return sorted(assignments, key=lambda a: -a.unit.depth)
+
+
+@dataclass
+class IndicatorNode:
+    indicator: Indicator
+    depth: int
+    children_total: Decimal | None  # None for a leaf
+    methods: list[str]
+    point_types: list[str]
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.children_total is None
+
+    @property
+    def mismatch(self) -> bool:
+        """The children's scores do not add up to this node's score: reported, never silently fixed."""
+        return self.children_total is not None and self.children_total != self.indicator.score
+
+
+@dataclass
+class IndicatorTree:
+    system: IndicatorSystem | None
+    nodes: list[IndicatorNode]
+    totals: dict[str, Decimal]  # by kind: the sum of the root items' scores
+
+    @property
+    def mismatches(self) -> list[IndicatorNode]:
+        return [node for node in self.nodes if node.mismatch]
+
+
+def indicator_tree(*, campaign: Campaign) -> IndicatorTree:
+    """The campaign's current assessment system in display order, each node with its children's total; three
+    queries whatever the size."""
+    system = IndicatorSystem.objects.filter(campaign=campaign, is_current=True).first()
+    if system is None:
+        return IndicatorTree(system=None, nodes=[], totals={})
+    indicators = list(
+        Indicator.objects.filter(system=system)
+        .prefetch_related("methods", Prefetch("point_types", queryset=PointType.objects.order_by("code")))
+        .order_by("position", "code")
+    )
+    children: dict[int | None, list[Indicator]] = defaultdict(list)
+    for indicator in indicators:
+        children[indicator.parent_id].append(indicator)
+    nodes: list[IndicatorNode] = []
+
+    def walk(indicator: Indicator, depth: int):
+        kids = children.get(indicator.pk, [])
+        nodes.append(
+            IndicatorNode(
+                indicator=indicator,
+                depth=depth,
+                children_total=sum((kid.score for kid in kids), Decimal(0)) if kids else None,
+                methods=[m.get_method_display() for m in indicator.methods.all()],
+                point_types=[pt.name for pt in indicator.point_types.all()],
+            )
+        )
+        for kid in kids:
+            walk(kid, depth + 1)
+
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for root in children.get(None, []):
+        walk(root, 0)
+        totals[root.kind] += root.score
+    return IndicatorTree(system=system, nodes=nodes, totals=dict(totals))
+
+
+def point_type_list(*, campaign: Campaign) -> QuerySet[PointType]:
+    return PointType.objects.filter(campaign=campaign).annotate(indicator_count=Count("indicators")).order_by("code")

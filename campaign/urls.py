@@ -9,4 +9,7 @@ urlpatterns = [
     path("units/", views.UnitListView.as_view(), name="unit_list"),
     path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("campaigns/switch/", views.campaign_switch, name="campaign_switch"),
+    path("indicators/", views.IndicatorTreeView.as_view(), name="indicator_tree"),
+    path("imports/new/", views.ImportView.as_view(), name="import_new"),
+    path("imports/template/<str:kind>/", views.ImportTemplateView.as_view(), name="import_template"),
 ]

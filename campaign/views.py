@@ -6,15 +6,21 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
-from campaign.choices import UnitType
+from campaign.choices import IndicatorKind, UnitType
 from campaign.filters import UnitPageFilterSet
+from campaign.forms import ImportForm
+from campaign.imports import INDICATOR_SPEC, POINT_TYPE_SPEC
+from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
 from campaign.models import Campaign, Unit
 from campaign.selectors import (
+    indicator_tree,
     leaders_answering_for,
+    point_type_list,
     unit_ancestors,
     unit_counts_by_type,
     unit_get_visible,
@@ -22,7 +28,8 @@ from campaign.selectors import (
     units_of_user,
 )
 from core.choices import HeartbeatKind, Role
-from core.excel import Column
+from core.excel import Column, write_workbook, xlsx_response
+from core.jobs import job_create
 from core.selectors import audit_event_list, heartbeat_get
 from core.views import FilteredListView, OfficeRequiredMixin
 
@@ -146,3 +153,96 @@ def campaign_switch(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
         next_url = reverse("home")
     return HttpResponseRedirect(next_url)
+
+
+class ImportView(OfficeRequiredMixin, FormView):
+    """Upload a file: it is checked at once and the plan (what will be created, updated, removed) and every
+    problem are shown on the job page; nothing is written until staff confirm there."""
+
+    template_name = "campaign/import_form.html"
+    form_class = ImportForm
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "import.indicators")}
+
+    def form_valid(self, form):
+        campaign = self.request.campaign
+        if not campaign:
+            raise Http404
+        upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
+        data = upload.read()
+        upload.seek(0)
+        plan = IMPORTERS[kind](campaign=campaign, filename=upload.name, data=data)
+        job = job_create(
+            kind=kind,
+            user=self.request.user,
+            campaign_id=campaign.pk,
+            uploaded=upload,
+            result={"preview": plan.summary(), "has_errors": plan.has_errors},
+        )
+        return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
+
+
+class ImportTemplateView(LoginRequiredMixin, View):
+    """An empty workbook with the columns an import expects, named as in the office's sheets."""
+
+    def get(self, request, kind):
+        specs = {"import.indicators": [POINT_TYPE_SPEC, INDICATOR_SPEC], "import.point_types": [POINT_TYPE_SPEC]}
+        if kind not in specs:
+            raise Http404
+        content = write_workbook(
+            sheets=[(spec.title, [Column(name, 18) for name in spec.columns], []) for spec in specs[kind]]
+        )
+        return xlsx_response(filename=str(_("Template")) + "-" + specs[kind][-1].title, content=content)
+
+
+class IndicatorTreeView(LoginRequiredMixin, TemplateView):
+    """The assessment system as a tree with totals at every level; mismatched totals are flagged."""
+
+    template_name = "campaign/indicator_tree.html"
+
+    def get(self, request, *args, **kwargs):
+        campaign = request.campaign
+        tree = indicator_tree(campaign=campaign) if campaign else None
+        if tree is not None and request.GET.get("export") == "xlsx":
+            return xlsx_response(filename=str(_("Assessment system")), content=self.workbook(tree))
+        return self.render_to_response(
+            self.get_context_data(
+                campaign=campaign if campaign else None,
+                tree=tree,
+                point_types=point_type_list(campaign=campaign) if campaign else [],
+                kinds=IndicatorKind,
+            )
+        )
+
+    @staticmethod
+    def workbook(tree) -> bytes:
+        columns = [
+            Column(_("Code"), 14),
+            Column(_("Parent code"), 14),
+            Column(_("Level"), 8),
+            Column(_("Name"), 60),
+            Column(_("Score"), 10),
+            Column(_("Children's total"), 12),
+            Column(_("Kind"), 10),
+            Column(_("Methods"), 24),
+            Column(_("Applicable point types"), 40),
+            Column(_("One-vote veto"), 10),
+        ]
+        rows = (
+            [
+                node.indicator.code,
+                node.indicator.parent.code if node.indicator.parent_id else "",
+                node.indicator.level,
+                node.indicator.name,
+                node.indicator.score,
+                node.children_total,
+                node.indicator.get_kind_display(),
+                "、".join(node.methods),
+                "、".join(node.point_types),
+                _("Yes") if node.indicator.is_veto else "",
+            ]
+            for node in tree.nodes
+        )
+        return write_workbook(sheets=[(_("Assessment system"), columns, rows)])

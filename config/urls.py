@@ -21,6 +21,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("campaign.urls")),
     path("audit/", core_views.AuditEventListView.as_view(), name="audit_event_list"),
+    path("jobs/<uuid:pk>/", core_views.JobDetailView.as_view(), name="job_detail"),
+    path("jobs/<uuid:pk>/start/", core_views.job_start, name="job_start"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", core_views.PasswordChangeView.as_view(), name="password_change"),

@@ -22,6 +22,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.locked_out": _("Locked out after failed sign-ins"),
     "auth.password_change": _("Changed password"),
     "export.xlsx": _("Exported to Excel"),
+    "job.queue": _("Started a job"),
 }
 ADMIN_VERBS = {
     "add": _("Added in configuration"),

@@ -22,3 +22,11 @@ OFFICE_ROLES = frozenset({Role.ADMIN, Role.STAFF})
 
 class HeartbeatKind(models.TextChoices):
     SCHEDULER = "scheduler", _("Scheduled jobs (worker and beat)")
+
+
+class JobStatus(models.TextChoices):
+    PREVIEW = "preview", _("Preview")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -4,6 +4,7 @@ import datetime
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -35,6 +36,8 @@ def cell_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, int | float | datetime.date):
         return value
+    if isinstance(value, Decimal):
+        return float(value)
     text = str(value)
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
@@ -42,20 +45,26 @@ def cell_value(value: Any) -> Any:
 
 
 def write_xlsx(*, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> bytes:
+    return write_workbook(sheets=[(title, columns, rows)])
+
+
+def write_workbook(*, sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]) -> bytes:
+    """One sheet per (title, columns, rows), streamed row by row."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=str(column.header))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([cell_value(value) for value in row])
+    for title, columns, rows in sheets:
+        sheet = workbook.create_sheet(title=str(title)[:31] or "Sheet1")
+        for index, column in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=str(column.header))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in rows:
+            sheet.append([cell_value(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

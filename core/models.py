@@ -1,3 +1,6 @@
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
@@ -6,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import CITYWIDE_ROLES, OFFICE_ROLES, HeartbeatKind, Role
+from core.choices import CITYWIDE_ROLES, OFFICE_ROLES, HeartbeatKind, JobStatus, Role
 
 
 class User(AbstractUser):
@@ -149,3 +152,51 @@ class Heartbeat(models.Model):
     def is_stale(self, *, now=None, max_age_seconds=180) -> bool:
         now = now or timezone.now()
         return (now - self.last_seen_at).total_seconds() > max_age_seconds
+
+
+def job_upload_path(job, filename):
+    return f"jobs/{job.created_at:%Y/%m}/{job.pk}{Path(filename).suffix.lower()}"
+
+
+class Job(models.Model):
+    """A long piece of work a user started (an import, later compiles and exports): its file, its progress and
+    its outcome, so the page can show a progress bar and the result survives the worker."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=50)
+    campaign_id = models.BigIntegerField(_("campaign"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.PREVIEW)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    file = models.FileField(_("file"), upload_to=job_upload_path, blank=True, max_length=255)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    progress_message = models.CharField(_("step"), max_length=200, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="core_job_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -1,16 +1,23 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from core.audit import audit_log
+from core.errors import DomainError
 from core.excel import Column, write_xlsx, xlsx_response
 from core.filters import AuditEventFilterSet
-from core.selectors import audit_event_list
+from core.jobs import job_queue
+from core.selectors import audit_event_list, job_get_visible
 
 
 class OfficeRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -113,3 +120,47 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         audit_log(action="auth.password_change", actor=self.request.user, obj=self.request.user)
         return response
+
+
+class JobDetailView(OfficeRequiredMixin, TemplateView):
+    """A job's preview (plan and problems), its progress while it runs (polled by htmx), and its outcome."""
+
+    template_name = "core/job_detail.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["core/_job_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = job_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+        if job is None:
+            raise Http404
+        preview = job.result.get("preview", {})
+        issues = preview.get("issues", [])
+        context.update(
+            job=job,
+            counts=preview.get("counts", {}),
+            errors=[issue for issue in issues if issue["level"] == "error"],
+            notices=[issue for issue in issues if issue["level"] != "error"],
+            changes=preview.get("changes", [])[:500],
+            change_count=len(preview.get("changes", [])),
+        )
+        return context
+
+
+@require_POST
+@login_required
+def job_start(request, pk):
+    job = job_get_visible(user=request.user, pk=pk) if request.user.is_office else None
+    if job is None:
+        raise Http404
+    if job.result.get("has_errors"):
+        messages.error(request, _("The file has errors; fix them and upload it again."))
+    else:
+        try:
+            job_queue(job=job, user=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("job_detail", pk=job.pk)

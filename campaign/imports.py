@@ -1,0 +1,615 @@
+"""Excel/CSV imports of the campaign's structure: preview (a plan of creates, updates, removals, and every problem
+with sheet, row, column and reason), then apply the plan in one transaction. Re-importing the same file changes
+nothing: rows are matched by code.
+
+Templates follow the sample data's columns (indicators: code, parent_code, level, name, score, method,
+point_types, veto; point types: code, name, sample_count), so the office's own sheets import as they are.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from campaign.choices import KIND_ALIASES, METHOD_ALIASES, IndicatorKind, Method
+from campaign.models import Campaign, Indicator, IndicatorMethod, IndicatorSystem, PointType
+from core.audit import audit_log
+from core.errors import DomainError
+from core.imports import (
+    NOTICE,
+    ImportFileError,
+    Issue,
+    Row,
+    Table,
+    TableSpec,
+    normalize_code,
+    parse_decimal,
+    parse_int,
+    read_upload,
+    split_multi,
+)
+
+POINT_TYPE_SPEC = TableSpec(
+    names=("点位类型", "point_types", "Point types"),
+    required=("code", "name"),
+    optional=("sample_count",),
+    header_aliases={"code": ("编码", "代码"), "name": ("名称",), "sample_count": ("抽样数量", "抽取数量")},
+)
+INDICATOR_SPEC = TableSpec(
+    names=("测评体系", "indicators", "Indicators"),
+    required=("code", "parent_code", "level", "name", "score", "method"),
+    optional=("point_types", "veto", "kind"),
+    header_aliases={
+        "code": ("编码", "代码"),
+        "parent_code": ("上级编码", "上级代码"),
+        "level": ("层级", "级别"),
+        "name": ("名称", "内容"),
+        "score": ("分值",),
+        "method": ("测评方法",),
+        "point_types": ("点位类型",),
+        "veto": ("一票否决",),
+        "kind": ("类别",),
+    },
+)
+TRUE_WORDS = {"1", "是", "y", "yes", "true", "√"}
+FALSE_WORDS = {"0", "否", "n", "no", "false", ""}
+
+
+@dataclass
+class Change:
+    action: str  # create, update, remove
+    model: str
+    code: str
+    name: str
+    fields: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "model": self.model,
+            "code": self.code,
+            "name": self.name,
+            "fields": self.fields,
+        }
+
+
+class SheetImport:
+    """Read, validate and diff on construction; `apply()` writes the plan in one transaction."""
+
+    kind = ""
+    title = ""
+
+    def __init__(self, *, campaign: Campaign, filename: str, data: bytes):
+        self.campaign = campaign
+        self.issues: list[Issue] = []
+        self.changes: list[Change] = []
+        try:
+            self.read(filename=filename, data=data)
+        except ImportFileError as exc:
+            self.issues = [exc.issue]
+            return
+        if not self.has_errors:
+            self.diff()
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.level != NOTICE for issue in self.issues)
+
+    def error(self, message: str, *, table: Table | None = None, row: Row | None = None, column: str = ""):
+        self.issues.append(
+            Issue(
+                message,
+                sheet=table.sheet if table else "",
+                row=row.number if row else None,
+                column=row.cells.get(column, "") if row and column else column,
+            )
+        )
+
+    def notice(self, message: str, *, table: Table | None = None, row: Row | None = None, column: str = ""):
+        self.issues.append(
+            Issue(
+                message,
+                sheet=table.sheet if table else "",
+                row=row.number if row else None,
+                column=row.cells.get(column, "") if row and column else column,
+                level=NOTICE,
+            )
+        )
+
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "remove": 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts(),
+            "changes": [change.as_dict() for change in self.changes],
+            "issues": [issue.as_dict() for issue in self.issues],
+        }
+
+    def code_of(self, table: Table, row: Row, column: str = "code") -> str:
+        raw = row.get(column)
+        code = normalize_code(raw)
+        if isinstance(raw, int | float):
+            raw = code
+        if raw is not None and str(raw) != code and code:
+            self.notice(
+                _("Code “%(raw)s” was read as “%(code)s” (spaces and full-width characters removed).")
+                % {"raw": raw, "code": code},
+                table=table,
+                row=row,
+                column=column,
+            )
+        return code
+
+    def read(self, *, filename: str, data: bytes):
+        raise NotImplementedError
+
+    def diff(self):
+        raise NotImplementedError
+
+    def apply(self, *, actor) -> dict[str, int]:
+        raise NotImplementedError
+
+
+@dataclass
+class ParsedPointType:
+    code: str
+    name: str
+    sample_count: int
+
+
+class PointTypeImport(SheetImport):
+    kind = "point_types"
+
+    def read(self, *, filename, data):
+        result = read_upload(filename=filename, data=data, specs=[POINT_TYPE_SPEC], csv_spec=POINT_TYPE_SPEC)
+        self.issues += result.issues
+        self.point_types = self.parse_point_types(result.tables.get(POINT_TYPE_SPEC.title))
+
+    def parse_point_types(self, table: Table | None) -> dict[str, ParsedPointType]:
+        parsed: dict[str, ParsedPointType] = {}
+        if table is None:
+            return parsed
+        first_row: dict[str, int] = {}
+        for row in table.rows:
+            code = self.code_of(table, row)
+            name = row.get("name")
+            if not code:
+                self.error(_("The code is empty."), table=table, row=row, column="code")
+                continue
+            if code in first_row:
+                self.error(
+                    _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": first_row[code]},
+                    table=table,
+                    row=row,
+                    column="code",
+                )
+                continue
+            first_row[code] = row.number
+            if not name:
+                self.error(_("The name is empty."), table=table, row=row, column="name")
+                continue
+            count = parse_int(row.get("sample_count")) if row.get("sample_count") is not None else 0
+            if count is None or count < 0:
+                self.error(
+                    _("“%(value)s” is not a whole number of 0 or more.") % {"value": row.get("sample_count")},
+                    table=table,
+                    row=row,
+                    column="sample_count",
+                )
+                continue
+            parsed[code] = ParsedPointType(code=code, name=str(name).strip()[:100], sample_count=count)
+        return parsed
+
+    def diff(self):
+        self.changes += self.point_type_changes(remove=True)
+
+    def point_type_changes(self, *, remove: bool) -> list[Change]:
+        existing = {pt.code: pt for pt in PointType.objects.filter(campaign=self.campaign)}
+        changes = []
+        for code, parsed in self.point_types.items():
+            current = existing.get(code)
+            if current is None:
+                changes.append(Change("create", "point_type", code, parsed.name))
+                continue
+            fields = [f for f in ("name", "sample_count") if getattr(current, f) != getattr(parsed, f)]
+            if fields:
+                changes.append(Change("update", "point_type", code, parsed.name, fields))
+        if remove:
+            for code, current in existing.items():
+                if code not in self.point_types:
+                    changes.append(Change("remove", "point_type", code, current.name))
+        return changes
+
+    def apply_point_types(self, *, remove: bool):
+        existing = {pt.code: pt for pt in PointType.objects.filter(campaign=self.campaign)}
+        creates, updates = [], []
+        for code, parsed in self.point_types.items():
+            current = existing.get(code)
+            if current is None:
+                creates.append(PointType(campaign=self.campaign, **parsed.__dict__))
+            elif (current.name, current.sample_count) != (parsed.name, parsed.sample_count):
+                current.name, current.sample_count = parsed.name, parsed.sample_count
+                updates.append(current)
+        PointType.objects.bulk_create(creates)
+        PointType.objects.bulk_update(updates, ["name", "sample_count"])
+        removed = [pt.pk for code, pt in existing.items() if code not in self.point_types] if remove else []
+        PointType.objects.filter(pk__in=removed).delete()
+        return {"create": len(creates), "update": len(updates), "remove": len(removed)}
+
+    @transaction.atomic
+    def apply(self, *, actor):
+        if self.has_errors:
+            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+        counts = self.apply_point_types(remove=True)
+        if any(counts.values()):
+            audit_log(action="campaign.point_types.import", actor=actor, obj=self.campaign, data=counts)
+        return counts
+
+
+@dataclass
+class ParsedIndicator:
+    code: str
+    parent_code: str
+    level: int
+    name: str
+    score: Decimal
+    methods: list[str]
+    point_types: list[str]
+    is_veto: bool
+    kind: str
+    position: int
+    kind_given: bool = False
+    row: Row | None = None
+
+
+class IndicatorImport(PointTypeImport):
+    """The assessment system. A workbook may carry the point types too (sheet 点位类型); they are imported first.
+    Indicators missing from the file are removed from the campaign's current version."""
+
+    kind = "indicators"
+
+    def read(self, *, filename, data):
+        result = read_upload(
+            filename=filename, data=data, specs=[POINT_TYPE_SPEC, INDICATOR_SPEC], csv_spec=INDICATOR_SPEC
+        )
+        self.issues += result.issues
+        self.point_types = self.parse_point_types(result.tables.get(POINT_TYPE_SPEC.title))
+        table = result.tables.get(INDICATOR_SPEC.title)
+        if table is None:
+            if not self.has_errors:
+                self.error(_("The workbook has no sheet named %(name)s.") % {"name": INDICATOR_SPEC.title})
+            self.indicators = {}
+            return
+        self.indicators = self.parse_indicators(table)
+        self.check_tree(table)
+
+    def known_point_types(self) -> set[str]:
+        return set(self.point_types) | set(
+            PointType.objects.filter(campaign=self.campaign).values_list("code", flat=True)
+        )
+
+    def parse_indicators(self, table: Table) -> dict[str, ParsedIndicator]:
+        parsed: dict[str, ParsedIndicator] = {}
+        first_row: dict[str, int] = {}
+        known_types = self.known_point_types()
+        method_words = {**METHOD_ALIASES, **{m.value: m for m in Method}, **{str(m.label).lower(): m for m in Method}}
+        kind_words = {**KIND_ALIASES, **{k.value: k for k in IndicatorKind}}
+        for position, row in enumerate(table.rows):
+            ok = True
+            code = self.code_of(table, row)
+            if not code:
+                self.error(_("The code is empty."), table=table, row=row, column="code")
+                continue
+            if code in first_row:
+                self.error(
+                    _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": first_row[code]},
+                    table=table,
+                    row=row,
+                    column="code",
+                )
+                continue
+            first_row[code] = row.number
+            parent_code = self.code_of(table, row, "parent_code")
+            level = parse_int(row.get("level"))
+            if level is None or level < 1:
+                self.error(
+                    _("The level “%(value)s” is not a whole number of 1 or more.") % {"value": row.get("level")},
+                    table=table,
+                    row=row,
+                    column="level",
+                )
+                ok = False
+            name = row.get("name")
+            if not name:
+                self.error(_("The name is empty."), table=table, row=row, column="name")
+                ok = False
+            score = parse_decimal(row.get("score"))
+            if score is None:
+                self.error(
+                    _("The score “%(value)s” is not a number.") % {"value": row.get("score") or ""},
+                    table=table,
+                    row=row,
+                    column="score",
+                )
+                ok = False
+            methods = []
+            for word in split_multi(row.get("method")):
+                method = method_words.get(word) or method_words.get(word.lower())
+                if method is None:
+                    self.error(
+                        _("Unknown method “%(value)s”. Use: %(allowed)s.")
+                        % {"value": word, "allowed": "、".join(METHOD_ALIASES)},
+                        table=table,
+                        row=row,
+                        column="method",
+                    )
+                    ok = False
+                elif method not in methods:
+                    methods.append(method)
+            point_types = []
+            for word in split_multi(row.get("point_types")):
+                type_code = normalize_code(word)
+                if type_code not in known_types:
+                    self.error(
+                        _("Unknown point type %(code)s: import the point types first, or add sheet %(sheet)s.")
+                        % {"code": type_code, "sheet": POINT_TYPE_SPEC.title},
+                        table=table,
+                        row=row,
+                        column="point_types",
+                    )
+                    ok = False
+                elif type_code not in point_types:
+                    point_types.append(type_code)
+            veto_word = normalize_code(row.get("veto")).lower()
+            if veto_word not in TRUE_WORDS | FALSE_WORDS:
+                self.error(
+                    _("Veto must be 1 or 0 (是 or 否), not “%(value)s”.") % {"value": row.get("veto")},
+                    table=table,
+                    row=row,
+                    column="veto",
+                )
+                ok = False
+            kind_word = normalize_code(row.get("kind"))
+            kind = kind_words.get(kind_word) if kind_word else None
+            if kind_word and kind is None:
+                self.error(
+                    _("Unknown kind “%(value)s”. Use 基本, 加分 or 扣分.") % {"value": row.get("kind")},
+                    table=table,
+                    row=row,
+                    column="kind",
+                )
+                ok = False
+            if not ok:
+                continue
+            parsed[code] = ParsedIndicator(
+                code=code,
+                parent_code=parent_code,
+                level=level,
+                name=str(name).strip()[:500],
+                score=score,
+                methods=methods,
+                point_types=point_types,
+                is_veto=veto_word in TRUE_WORDS,
+                kind=kind or IndicatorKind.BASE,
+                kind_given=kind is not None,
+                position=position,
+                row=row,
+            )
+        return parsed
+
+    def check_tree(self, table: Table):
+        items = self.indicators
+        for item in items.values():
+            if item.parent_code and item.parent_code not in items:
+                self.error(
+                    _("Parent code %(parent)s is not in the sheet.") % {"parent": item.parent_code},
+                    table=table,
+                    row=item.row,
+                    column="parent_code",
+                )
+        # Cycles: follow parents; a code met twice on one path is a loop.
+        for item in items.values():
+            seen = [item.code]
+            current = item
+            while current.parent_code and current.parent_code in items:
+                if current.parent_code in seen:
+                    loop = " → ".join([*seen[seen.index(current.parent_code) :], current.parent_code])
+                    self.error(
+                        _("The parent codes go round in a circle: %(loop)s.") % {"loop": loop},
+                        table=table,
+                        row=item.row,
+                        column="parent_code",
+                    )
+                    break
+                seen.append(current.parent_code)
+                current = items[current.parent_code]
+        if self.has_errors:
+            return
+        for item in items.values():
+            parent = items.get(item.parent_code)
+            expected = parent.level + 1 if parent else 1
+            if item.level != expected:
+                self.error(
+                    _("The level is %(level)d but should be %(expected)d, one below its parent.")
+                    % {"level": item.level, "expected": expected},
+                    table=table,
+                    row=item.row,
+                    column="level",
+                )
+        if self.has_errors:
+            return
+        self.settle_kinds(table)
+        for item in items.values():
+            if item.score < 0 and item.kind != IndicatorKind.DEDUCTION:
+                self.error(
+                    _("The score %(score)s is negative; only deduction items (扣分) may be negative.")
+                    % {"score": item.score},
+                    table=table,
+                    row=item.row,
+                    column="score",
+                )
+        children = defaultdict(list)
+        for item in items.values():
+            if item.parent_code:
+                children[item.parent_code].append(item)
+        for code, kids in children.items():
+            total = sum((kid.score for kid in kids), Decimal(0))
+            parent = items[code]
+            if total != parent.score:
+                self.notice(
+                    _("The children of %(code)s add up to %(total)s, but its score is %(score)s. Kept as written.")
+                    % {"code": code, "total": total, "score": parent.score},
+                    table=table,
+                    row=parent.row,
+                    column="score",
+                )
+
+    def settle_kinds(self, table: Table):
+        """A row without a kind takes its root item's; a root without one is a deduction if its score is negative,
+        a bonus if its name says 加分, and base otherwise (the user is told)."""
+        items = self.indicators
+        for item in items.values():
+            if item.parent_code or item.kind_given:
+                continue
+            if item.score < 0 or "负面清单" in item.name:
+                item.kind = IndicatorKind.DEDUCTION
+            elif "加分" in item.name:
+                item.kind = IndicatorKind.BONUS
+            if item.kind != IndicatorKind.BASE:
+                self.notice(
+                    _("%(code)s is taken as %(kind)s (from its name and score); add a kind column to say so.")
+                    % {"code": item.code, "kind": IndicatorKind(item.kind).label},
+                    table=table,
+                    row=item.row,
+                    column="kind",
+                )
+        for item in sorted(items.values(), key=lambda i: i.level):
+            if item.parent_code and not item.kind_given:
+                item.kind = items[item.parent_code].kind
+
+    def current_system(self) -> IndicatorSystem | None:
+        return IndicatorSystem.objects.filter(campaign=self.campaign, is_current=True).first()
+
+    def existing_indicators(self, system: IndicatorSystem | None) -> dict[str, Indicator]:
+        if system is None:
+            return {}
+        return {
+            indicator.code: indicator
+            for indicator in Indicator.objects.filter(system=system)
+            .select_related("parent")
+            .prefetch_related("methods", "point_types")
+        }
+
+    def diff(self):
+        self.changes += self.point_type_changes(remove=False)
+        existing = self.existing_indicators(self.current_system())
+        for code, parsed in self.indicators.items():
+            current = existing.get(code)
+            if current is None:
+                self.changes.append(Change("create", "indicator", code, parsed.name))
+                continue
+            fields = self.changed_fields(current, parsed)
+            if fields:
+                self.changes.append(Change("update", "indicator", code, parsed.name, fields))
+        for code, current in existing.items():
+            if code not in self.indicators:
+                self.changes.append(Change("remove", "indicator", code, current.name))
+
+    @staticmethod
+    def changed_fields(current: Indicator, parsed: ParsedIndicator) -> list[str]:
+        fields = [
+            name
+            for name in ("name", "level", "score", "kind", "is_veto", "position")
+            if getattr(current, name) != getattr(parsed, name)
+        ]
+        if (current.parent.code if current.parent else "") != parsed.parent_code:
+            fields.append("parent")
+        if sorted(m.method for m in current.methods.all()) != sorted(parsed.methods):
+            fields.append("methods")
+        if sorted(pt.code for pt in current.point_types.all()) != sorted(parsed.point_types):
+            fields.append("point_types")
+        return fields
+
+    @transaction.atomic
+    def apply(self, *, actor):
+        if self.has_errors:
+            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+        counts = self.apply_point_types(remove=False)
+        system = self.current_system()
+        if system is None:
+            system = IndicatorSystem.objects.create(
+                campaign=self.campaign, version=1, name=_("Assessment system"), is_current=True
+            )
+        existing = self.existing_indicators(system)
+        type_ids = dict(PointType.objects.filter(campaign=self.campaign).values_list("code", "id"))
+        created, updated, touched = [], [], []
+        simple = ("name", "level", "score", "kind", "is_veto", "position")
+        for code, parsed in self.indicators.items():
+            current = existing.get(code)
+            if current is None:
+                current = Indicator(system=system, code=code, **{f: getattr(parsed, f) for f in simple})
+                created.append(current)
+                touched.append(code)
+            else:
+                fields = self.changed_fields(current, parsed)
+                if fields:
+                    for name in simple:
+                        setattr(current, name, getattr(parsed, name))
+                    updated.append(current)
+                    touched.append(code)
+        Indicator.objects.bulk_create(created)
+        by_code = {**existing, **{indicator.code: indicator for indicator in created}}
+        for code in touched:
+            indicator = by_code[code]
+            parent_code = self.indicators[code].parent_code
+            indicator.parent = by_code[parent_code] if parent_code else None
+        Indicator.objects.bulk_update([by_code[code] for code in touched], [*simple, "parent"])
+        touched_ids = [by_code[code].pk for code in touched]
+        IndicatorMethod.objects.filter(indicator_id__in=touched_ids).delete()
+        IndicatorMethod.objects.bulk_create(
+            IndicatorMethod(indicator=by_code[code], method=method)
+            for code in touched
+            for method in self.indicators[code].methods
+        )
+        through = Indicator.point_types.through
+        through.objects.filter(indicator_id__in=touched_ids).delete()
+        through.objects.bulk_create(
+            through(indicator_id=by_code[code].pk, pointtype_id=type_ids[type_code])
+            for code in touched
+            for type_code in self.indicators[code].point_types
+        )
+        removed = sorted(
+            (indicator for code, indicator in existing.items() if code not in self.indicators),
+            key=lambda indicator: -indicator.level,
+        )
+        try:
+            for indicator in removed:
+                indicator.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            raise DomainError(
+                _("Indicators that records refer to cannot be removed: %(codes)s.")
+                % {
+                    "codes": ", ".join(
+                        sorted(
+                            {str(obj) for obj in getattr(exc, "protected_objects", None) or exc.restricted_objects}
+                        )[:10]
+                    )
+                },
+                code="import_protected",
+            ) from exc
+        counts = {
+            "create": counts["create"] + len(created),
+            "update": counts["update"] + len(updated),
+            "remove": len(removed),
+        }
+        if any(counts.values()):
+            audit_log(action="campaign.indicators.import", actor=actor, obj=system, data=counts)
+        return counts
