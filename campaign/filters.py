@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from campaign.choices import CampaignStatus, CityLevel, TitleLevel, UnitType
-from campaign.models import Campaign, Unit
+from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, Method, TitleLevel, UnitType
+from campaign.models import Campaign, Indicator, PointType, Unit
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -74,3 +74,25 @@ class CampaignFilterSet(django_filters.FilterSet):
     class Meta:
         model = Campaign
         fields = ["status", "title_level", "city_level"]
+
+
+class IndicatorFilterSet(django_filters.FilterSet):
+    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="system__campaign_id")
+    code = django_filters.CharFilter(label=_("Code starts with"), lookup_expr="startswith")
+    level = django_filters.NumberFilter(label=_("Level"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=IndicatorKind.choices)
+    method = django_filters.ChoiceFilter(label=_("Method"), choices=Method.choices, field_name="methods__method")
+    point_type = django_filters.CharFilter(label=_("Point type code"), field_name="point_types__code")
+    leaf = django_filters.BooleanFilter(label=_("Criteria only"), field_name="is_leaf")
+
+    class Meta:
+        model = Indicator
+        fields = ["campaign", "code", "level", "kind", "method", "point_type", "leaf"]
+
+
+class PointTypeFilterSet(django_filters.FilterSet):
+    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+
+    class Meta:
+        model = PointType
+        fields = ["campaign"]

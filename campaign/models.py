@@ -196,6 +196,9 @@ class PointType(models.Model):
         _("sampled by assessors"), default=0, help_text=_("How many points of this type the assessors draw.")
     )
 
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "campaign"
+
     class Meta:
         verbose_name = _("point type")
         verbose_name_plural = _("point types")
@@ -255,6 +258,9 @@ class Indicator(models.Model):
         PointType, verbose_name=_("applicable point types"), blank=True, related_name="indicators"
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "system__campaign"
 
     class Meta:
         verbose_name = _("indicator")

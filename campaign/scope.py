@@ -11,8 +11,9 @@ The rule:
 - inactive and anonymous users see nothing.
 
 A model joins the scope by using `ScopedQuerySet` and naming, in `scope_unit_lookup`, the path from the model to
-the responsible `Unit` ("" for Unit itself, "responsible_unit" for a problem, ...). A model whose scope is not a
-plain path (Campaign) defines `scope_q(paths)` instead.
+the responsible `Unit` ("" for Unit itself, "responsible_unit" for a problem, ...). Campaign-wide reference data
+(the assessment system, point types) names `scope_campaign_lookup` instead: visible to everyone in the campaign.
+A model whose scope is neither (Campaign) defines `scope_q(paths)`.
 """
 
 from django.db import models
@@ -67,4 +68,9 @@ class ScopedQuerySet(models.QuerySet):
         scope_q = getattr(self.model, "scope_q", None)
         if scope_q is not None:
             return self.filter(scope_q(paths))
+        campaign_lookup = getattr(self.model, "scope_campaign_lookup", None)
+        if campaign_lookup is not None:
+            from campaign.models import Campaign
+
+            return self.filter(**{f"{campaign_lookup}__in": Campaign.objects.filter(Campaign.scope_q(paths))})
         return self.filter(paths_q(self.model.scope_unit_lookup, paths))

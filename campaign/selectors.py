@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from campaign.choices import MembershipRole
 from campaign.models import Campaign, Indicator, IndicatorSystem, LeaderAssignment, PointType, Unit, UnitMembership
@@ -153,3 +153,16 @@ def indicator_tree(*, campaign: Campaign) -> IndicatorTree:
 
 def point_type_list(*, campaign: Campaign) -> QuerySet[PointType]:
     return PointType.objects.filter(campaign=campaign).annotate(indicator_count=Count("indicators")).order_by("code")
+
+
+def indicator_list(*, user) -> QuerySet[Indicator]:
+    """Indicators of the current assessment systems of the campaigns the user takes part in."""
+    leaf = ~Exists(Indicator.objects.filter(parent=OuterRef("pk")))
+    return (
+        Indicator.objects.visible_to(user)
+        .filter(system__is_current=True)
+        .select_related("parent", "system")
+        .prefetch_related("methods", "point_types")
+        .annotate(is_leaf=leaf)
+        .order_by("system__campaign_id", "position")
+    )

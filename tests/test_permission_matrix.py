@@ -68,6 +68,12 @@ MATRIX = {
     ("import_template", "get", "template"): EVERYONE,
     ("job_detail", "get", "job"): OFFICE_ONLY,
     ("job_start", "post", "job"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("api:indicator-list", "get", None): API_EVERYONE,
+    ("api:indicator-detail", "get", "own_indicator"): API_EVERYONE,
+    ("api:indicator-detail", "get", "other_indicator"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:point-type-list", "get", None): API_EVERYONE,
+    ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
+    ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -92,10 +98,17 @@ def test_every_url_is_in_the_matrix():
 
 
 def objects():
+    from campaign.models import Indicator, IndicatorSystem, PointType
     from core.models import Job
 
     office = User.objects.get(username="office")
+    other_campaign = Campaign.objects.get(slug=OTHER_CAMPAIGN)
+    other_system = IndicatorSystem.objects.create(campaign=other_campaign, version=1, name="复审测评体系")
     return {
+        "own_indicator": Indicator.objects.get(system__campaign__slug=OWN_CAMPAIGN, code="A01.01.01"),
+        "other_indicator": Indicator.objects.create(system=other_system, code="Z1", name="复审指标", level=1, score=1),
+        "own_point_type": PointType.objects.get(campaign__slug=OWN_CAMPAIGN, code="PT01"),
+        "other_point_type": PointType.objects.create(campaign=other_campaign, code="PTX", name="复审点位"),
         "template": "import.indicators",
         "job": Job.objects.create(kind="import.indicators", created_by=office, result={"has_errors": True}),
         "own_unit": Unit.objects.get(code=OWN_UNIT),

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from campaign.models import Campaign, Unit, UnitMembership
+from campaign.models import Campaign, Indicator, PointType, Unit, UnitMembership
 from core.models import User
 
 
@@ -57,3 +57,28 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_units(self, user) -> list[dict]:
         return MeUnitSerializer(self.context["units"], many=True).data
+
+
+class PointTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PointType
+        fields = ["id", "campaign", "code", "name", "sample_count"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    campaign = serializers.IntegerField(source="system.campaign_id", read_only=True)
+    system_version = serializers.IntegerField(source="system.version", read_only=True)
+    methods = serializers.SerializerMethodField()
+    point_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    is_leaf = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id", "campaign", "system_version", "code", "parent_code", "level", "name", "score", "kind", "is_veto",
+            "methods", "point_types", "is_leaf",
+        ]  # fmt: skip
+
+    def get_methods(self, indicator) -> list[str]:
+        return [m.method for m in indicator.methods.all()]

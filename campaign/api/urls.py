@@ -7,6 +7,8 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("units", views.UnitViewSet, basename="unit")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("point-types", views.PointTypeViewSet, basename="point-type")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

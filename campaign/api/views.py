@@ -3,9 +3,16 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaign.api.serializers import CampaignSerializer, MeSerializer, UnitSerializer
-from campaign.filters import CampaignFilterSet, UnitApiFilterSet
-from campaign.selectors import campaign_list_visible, unit_list, unit_relations_of_user
+from campaign.api.serializers import (
+    CampaignSerializer,
+    IndicatorSerializer,
+    MeSerializer,
+    PointTypeSerializer,
+    UnitSerializer,
+)
+from campaign.filters import CampaignFilterSet, IndicatorFilterSet, PointTypeFilterSet, UnitApiFilterSet
+from campaign.models import PointType
+from campaign.selectors import campaign_list_visible, indicator_list, unit_list, unit_relations_of_user
 
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
@@ -50,3 +57,28 @@ class MeView(APIView):
                 }
             )
         return Response(MeSerializer(request.user, context={"units": units}).data)
+
+
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    """The current assessment system of each campaign the user takes part in, item → content → criterion. Filter
+    by `campaign`, `code` (prefix), `level`, `kind`, `method`, `point_type` or `leaf=true` for criteria only.
+    Changes come through the Excel import (preview, then apply), which keeps the tree whole."""
+
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilterSet
+    search_fields = ["code", "name"]
+    ordering_fields = ["position", "code", "score"]
+
+    def get_queryset(self):
+        return indicator_list(user=self.request.user).distinct()
+
+
+class PointTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The kinds of site the assessors visit, with how many of each they sample."""
+
+    serializer_class = PointTypeSerializer
+    filterset_class = PointTypeFilterSet
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        return PointType.objects.visible_to(self.request.user).order_by("campaign_id", "code")

@@ -408,3 +408,22 @@ def test_the_templates_have_the_expected_sheets_and_columns(client, demo_users):
     assert workbook.sheetnames == ["点位类型", "测评体系"]
     assert [c.value for c in workbook["测评体系"][1]] == [*HEADER, "kind"]
     assert client.get("/imports/template/nothing/").status_code == 404
+
+
+def test_the_indicator_api_filters_criteria_by_method_and_point_type(client, demo_users, demo):
+    client.force_login(demo_users["liaison_community"])
+    body = client.get(
+        "/api/v1/indicators/", {"leaf": "true", "method": "field_inspection", "point_type": "PT10", "page_size": 500}
+    ).json()
+    assert body["count"] > 0
+    for row in body["results"]:
+        assert row["is_leaf"] is True
+        assert "field_inspection" in row["methods"]
+        assert "PT10" in row["point_types"]
+    one = client.get("/api/v1/indicators/", {"code": "A01.01.01"}).json()["results"][0]
+    assert one == {
+        "id": one["id"], "campaign": demo.campaign.pk, "system_version": 1, "code": "A01.01.01",
+        "parent_code": "A01.01", "level": 3, "name": "党委（党组）理论学习中心组有年度计划并按计划学习", "score": "1.00",
+        "kind": "base", "is_veto": False, "methods": ["material_review"], "point_types": [], "is_leaf": True,
+    }  # fmt: skip
+    assert client.get("/api/v1/point-types/", {"page_size": 100}).json()["count"] == 27
