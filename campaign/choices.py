@@ -80,4 +80,5 @@ AUDIT_ACTIONS = {
     "campaign.leader.assign": _("Assigned a leader to a unit"),
     "campaign.indicators.import": _("Imported the assessment system"),
     "campaign.point_types.import": _("Imported the point types"),
+    "campaign.units.import": _("Imported the units"),
 }

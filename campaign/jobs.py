@@ -2,13 +2,14 @@
 
 from django.utils.translation import gettext as _
 
-from campaign.imports import IndicatorImport, PointTypeImport
+from campaign.imports import IndicatorImport, PointTypeImport, UnitImport
 from campaign.models import Campaign
 from core.errors import DomainError
 
 IMPORTERS = {
     "import.indicators": IndicatorImport,
     "import.point_types": PointTypeImport,
+    "import.units": UnitImport,
 }
 
 

@@ -13,7 +13,7 @@ from django.views.generic import FormView, TemplateView
 from campaign.choices import IndicatorKind, UnitType
 from campaign.filters import UnitPageFilterSet
 from campaign.forms import ImportForm
-from campaign.imports import INDICATOR_SPEC, POINT_TYPE_SPEC
+from campaign.imports import INDICATOR_SPEC, POINT_TYPE_SPEC, UNIT_SPEC
 from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
 from campaign.models import Campaign, Unit
@@ -95,6 +95,7 @@ class UnitListView(FilteredListView):
         Column(gettext_lazy("Name"), 30),
         Column(gettext_lazy("Type"), 14),
         Column(gettext_lazy("Parent unit"), 24),
+        Column(gettext_lazy("Parent code"), 14),
         Column(gettext_lazy("Head"), 16),
         Column(gettext_lazy("Leader in charge"), 16),
         Column(gettext_lazy("Liaisons"), 24),
@@ -113,6 +114,7 @@ class UnitListView(FilteredListView):
             unit.name,
             unit.get_type_display(),
             unit.parent.name if unit.parent else "",
+            unit.parent.code if unit.parent else "",
             unit.head_name,
             unit.leader_in_charge,
             "、".join(m.user.get_full_name() for m in unit.liaison_memberships),
@@ -188,7 +190,11 @@ class ImportTemplateView(LoginRequiredMixin, View):
     """An empty workbook with the columns an import expects, named as in the office's sheets."""
 
     def get(self, request, kind):
-        specs = {"import.indicators": [POINT_TYPE_SPEC, INDICATOR_SPEC], "import.point_types": [POINT_TYPE_SPEC]}
+        specs = {
+            "import.indicators": [POINT_TYPE_SPEC, INDICATOR_SPEC],
+            "import.point_types": [POINT_TYPE_SPEC],
+            "import.units": [UNIT_SPEC],
+        }
         if kind not in specs:
             raise Http404
         content = write_workbook(
