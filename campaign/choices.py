@@ -81,4 +81,11 @@ AUDIT_ACTIONS = {
     "campaign.indicators.import": _("Imported the assessment system"),
     "campaign.point_types.import": _("Imported the point types"),
     "campaign.units.import": _("Imported the units"),
+    "campaign.tasks.import": _("Imported the task division"),
+    "campaign.task.acknowledge": _("Acknowledged a task"),
 }
+
+
+class UnitGroupKind(models.TextChoices):
+    PEER = "peer", _("Peer group (ranked together)")
+    SET = "set", _("Named set (e.g. 各区人民政府)")

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel
-from campaign.imports import IndicatorImport
-from campaign.models import Campaign, Unit
+from campaign.imports import IndicatorImport, TaskAssignmentImport
+from campaign.models import Campaign, Unit, UnitGroup
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
 from core.models import User
@@ -53,6 +53,18 @@ def _office_group() -> Group:
     )
     group.permissions.add(*permissions)
     return group
+
+
+def _seed_groups(campaign: Campaign, units: dict[str, Unit]):
+    for row in _read("groups.csv"):
+        group, _created = UnitGroup.objects.get_or_create(
+            campaign=campaign, name=row["name"], defaults={"kind": row["kind"]}
+        )
+        if row["members"].startswith("type:"):
+            members = [unit for unit in units.values() if unit.type == row["members"][5:]]
+        else:
+            members = [units[code] for code in row["members"].split("|")]
+        group.members.add(*members)
 
 
 @transaction.atomic
@@ -128,11 +140,11 @@ def seed_demo() -> SeedResult:
                 leader_assign(actor=None, unit=unit, leader=user)
             else:
                 membership_set(actor=None, unit=unit, user=user, role=row["relation"])
-    # The sample assessment system and point types, imported as the office would import them.
-    plan = IndicatorImport(
-        campaign=campaign, filename="demo_city.xlsx", data=(DEMO_DIR / "demo_city.xlsx").read_bytes()
-    )
-    if plan.has_errors:
-        raise RuntimeError(f"the demo workbook does not import: {[str(i) for i in plan.issues]}")
-    plan.apply(actor=None)
+    _seed_groups(campaign, existing)
+    # The sample assessment system, point types and task division, imported as the office would import them.
+    for importer, filename in [(IndicatorImport, "demo_city.xlsx"), (TaskAssignmentImport, "task_assignments.csv")]:
+        plan = importer(campaign=campaign, filename=filename, data=(DEMO_DIR / filename).read_bytes())
+        if plan.has_errors:
+            raise RuntimeError(f"the demo file {filename} does not import: {[str(i) for i in plan.issues]}")
+        plan.apply(actor=None)
     return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())

@@ -1,12 +1,13 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, Method, TitleLevel, UnitType
-from campaign.models import Campaign, Indicator, PointType, Unit
+from campaign.models import Campaign, Indicator, PointType, TaskAcknowledgement, Unit, UnitGroup
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -96,3 +97,58 @@ class PointTypeFilterSet(django_filters.FilterSet):
     class Meta:
         model = PointType
         fields = ["campaign"]
+
+
+class CriterionTaskFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Code or name"), method="filter_q")
+    unit = UnitChoiceFilter(label=_("Unit answering"), method="filter_unit", queryset=lambda request: (
+        Unit.objects.visible_to(request.user).filter(campaign=getattr(request, "campaign", None)).order_by("path")
+        if request is not None else Unit.objects.none()
+    ))  # fmt: skip
+    method = django_filters.ChoiceFilter(
+        label=_("Method"), choices=Method.choices, field_name="methods__method", empty_label=_("All")
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("State"),
+        empty_label=_("All"),
+        method="filter_state",
+        choices=[
+            ("no_lead", _("No lead unit")),
+            ("unacknowledged", _("Not acknowledged by the lead")),
+            ("overdue", _("Past its deadline, not acknowledged")),
+        ],
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["q", "unit", "method", "state"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+    def filter_unit(self, queryset, name, unit):
+        groups = UnitGroup.objects.filter(members=unit).values("pk")
+        return queryset.filter(
+            Q(task_assignment__lead_unit=unit)
+            | Q(task_assignment__lead_group__in=groups)
+            | Q(task_assignment__cooperating_units=unit)
+            | Q(task_assignment__cooperating_groups__in=groups)
+        ).distinct()
+
+    def filter_state(self, queryset, name, value):
+        if value == "no_lead":
+            return queryset.filter(
+                Q(task_assignment__isnull=True)
+                | Q(task_assignment__lead_unit__isnull=True, task_assignment__lead_group__isnull=True)
+            )
+        unacknowledged = queryset.filter(task_assignment__isnull=False).exclude(Exists(lead_acknowledgements()))
+        if value == "overdue":
+            return unacknowledged.filter(task_assignment__deadline__lt=timezone.localdate())
+        return unacknowledged
+
+
+def lead_acknowledgements():
+    """Acknowledgements of a criterion's task by its lead (for a lead set: by any member)."""
+    return TaskAcknowledgement.objects.filter(task__indicator=OuterRef("pk")).filter(
+        Q(unit=OuterRef("task_assignment__lead_unit")) | Q(unit__unit_groups=OuterRef("task_assignment__lead_group"))
+    )

@@ -7,6 +7,7 @@ IMPORT_KINDS = [
     ("import.indicators", _("Assessment system (测评体系), with point types if the workbook has them")),
     ("import.point_types", _("Point types (点位类型)")),
     ("import.units", _("Responsible units (责任单位)")),
+    ("import.tasks", _("Task division (任务分解)")),
 ]
 
 

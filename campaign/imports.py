@@ -6,6 +6,8 @@ Templates follow the sample data's columns (indicators: code, parent_code, level
 point_types, veto; point types: code, name, sample_count), so the office's own sheets import as they are.
 """
 
+import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +19,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from campaign.choices import KIND_ALIASES, METHOD_ALIASES, IndicatorKind, Method, UnitType
-from campaign.models import Campaign, Indicator, IndicatorMethod, IndicatorSystem, PointType, Unit
+from campaign.models import (
+    Campaign,
+    Indicator,
+    IndicatorMethod,
+    IndicatorSystem,
+    PointType,
+    TaskAssignment,
+    Unit,
+    UnitGroup,
+)
 from core.audit import audit_log
 from core.errors import DomainError
 from core.imports import (
@@ -809,4 +820,186 @@ class UnitImport(SheetImport):
         }
         if any(counts.values()):
             audit_log(action="campaign.units.import", actor=actor, obj=self.campaign, data=counts)
+        return counts
+
+
+TASK_SPEC = TableSpec(
+    names=("任务分解", "task_assignments", "Task division"),
+    required=("criterion_code", "lead_unit"),
+    optional=("support_units", "responsible_leader", "deadline", "standard"),
+    header_aliases={
+        "criterion_code": ("测评标准编码", "指标编码", "编码"),
+        "lead_unit": ("牵头单位",),
+        "support_units": ("配合单位", "cooperating_units"),
+        "responsible_leader": ("责任领导",),
+        "deadline": ("完成时限", "截止日期"),
+        "standard": ("工作标准", "操作手册"),
+    },
+)
+
+
+class TaskAssignmentImport(SheetImport):
+    """The task division (任务分解表) by criterion code. Units are named by code, name or short name; a named set
+    (各区人民政府) stands for its members. Criteria missing from the file keep their assignment."""
+
+    kind = "tasks"
+
+    def read(self, *, filename, data):
+        result = read_upload(filename=filename, data=data, specs=[TASK_SPEC], csv_spec=TASK_SPEC)
+        self.issues += result.issues
+        table = result.tables.get(TASK_SPEC.title)
+        self.tasks: dict[str, dict[str, Any]] = {}
+        if table is None:
+            return
+        system = IndicatorSystem.objects.filter(campaign=self.campaign, is_current=True).first()
+        criteria = {}
+        if system is not None:
+            leaves = Indicator.objects.filter(system=system, children__isnull=True)
+            criteria = {indicator.code: indicator for indicator in leaves}
+        units, groups = self.unit_names()
+        first_row: dict[str, int] = {}
+        for row in table.rows:
+            code = self.code_of(table, row, "criterion_code")
+            if code not in criteria:
+                self.error(
+                    _("%(code)s is not a criterion of the current assessment system.") % {"code": code or "—"},
+                    table=table,
+                    row=row,
+                    column="criterion_code",
+                )
+                continue
+            if code in first_row:
+                self.error(
+                    _("Criterion %(code)s appears again (first in row %(row)d): one lead per criterion.")
+                    % {"code": code, "row": first_row[code]},
+                    table=table,
+                    row=row,
+                    column="criterion_code",
+                )
+                continue
+            first_row[code] = row.number
+            lead_word = normalize_code(row.get("lead_unit"))
+            lead_unit, lead_group = units.get(lead_word), groups.get(lead_word)
+            if lead_unit is None and lead_group is None:
+                self.error(
+                    _("Unknown unit “%(name)s”.") % {"name": row.get("lead_unit") or ""},
+                    table=table,
+                    row=row,
+                    column="lead_unit",
+                )
+                continue
+            support_units, support_groups, ok = [], [], True
+            for word in split_multi(row.get("support_units")):
+                key = normalize_code(word)
+                if key in units:
+                    support_units.append(units[key])
+                elif key in groups:
+                    support_groups.append(groups[key])
+                else:
+                    self.error(
+                        _("Unknown unit “%(name)s”.") % {"name": word}, table=table, row=row, column="support_units"
+                    )
+                    ok = False
+            deadline = self.parse_date(table, row)
+            if not ok or deadline is False:
+                continue
+            self.tasks[code] = {
+                "indicator": criteria[code],
+                "lead_unit": lead_unit,
+                "lead_group": lead_group,
+                "support_units": sorted({u.pk for u in support_units}),
+                "support_groups": sorted({g.pk for g in support_groups}),
+                "responsible_leader": str(row.get("responsible_leader") or "").strip()[:100],
+                "deadline": deadline,
+                "standard": str(row.get("standard") or "").strip(),
+            }
+
+    def unit_names(self):
+        """Units by code, name and short name (spaces and full-width forms folded); sets by name."""
+        units: dict[str, Unit] = {}
+        for unit in Unit.objects.filter(campaign=self.campaign, is_active=True):
+            for key in (unit.short_name, unit.name, unit.code):
+                if key:
+                    units[normalize_code(key)] = unit
+        groups = {normalize_code(g.name): g for g in UnitGroup.objects.filter(campaign=self.campaign)}
+        return units, groups
+
+    def parse_date(self, table, row):
+        value = row.get("deadline")
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = normalize_code(value).replace("/", "-").replace(".", "-")
+        match = re.fullmatch(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})日?", text)
+        if match:
+            try:
+                return datetime.date(*map(int, match.groups()))
+            except ValueError:
+                pass
+        self.error(
+            _("“%(value)s” is not a date; write it as 2025-06-30.") % {"value": value},
+            table=table,
+            row=row,
+            column="deadline",
+        )
+        return False
+
+    def current(self) -> dict[str, TaskAssignment]:
+        return {
+            task.indicator.code: task
+            for task in TaskAssignment.objects.filter(indicator__system__campaign=self.campaign)
+            .select_related("indicator")
+            .prefetch_related("cooperating_units", "cooperating_groups")
+        }
+
+    @staticmethod
+    def changed_fields(task: TaskAssignment, values: dict[str, Any]) -> list[str]:
+        fields = []
+        if task.lead_unit_id != (values["lead_unit"].pk if values["lead_unit"] else None):
+            fields.append("lead_unit")
+        if task.lead_group_id != (values["lead_group"].pk if values["lead_group"] else None):
+            fields.append("lead_group")
+        for name in ("responsible_leader", "deadline", "standard"):
+            if getattr(task, name) != values[name]:
+                fields.append(name)
+        if sorted(u.pk for u in task.cooperating_units.all()) != values["support_units"]:
+            fields.append("cooperating_units")
+        if sorted(g.pk for g in task.cooperating_groups.all()) != values["support_groups"]:
+            fields.append("cooperating_groups")
+        return fields
+
+    def diff(self):
+        current = self.current()
+        for code, values in self.tasks.items():
+            task = current.get(code)
+            if task is None:
+                self.changes.append(Change("create", "task", code, values["indicator"].name))
+            elif fields := self.changed_fields(task, values):
+                self.changes.append(Change("update", "task", code, values["indicator"].name, fields))
+
+    @transaction.atomic
+    def apply(self, *, actor):
+        if self.has_errors:
+            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+        current = self.current()
+        counts = {"create": 0, "update": 0, "remove": 0}
+        for code, values in self.tasks.items():
+            task = current.get(code)
+            fields = self.changed_fields(task, values) if task else ["all"]
+            if not fields:
+                continue
+            counts["create" if task is None else "update"] += 1
+            task = task or TaskAssignment(indicator=values["indicator"])
+            task.lead_unit, task.lead_group = values["lead_unit"], values["lead_group"]
+            task.responsible_leader, task.deadline = values["responsible_leader"], values["deadline"]
+            task.standard = values["standard"]
+            task.full_clean(validate_unique=False)
+            task.save()
+            task.cooperating_units.set(values["support_units"])
+            task.cooperating_groups.set(values["support_groups"])
+        if any(counts.values()):
+            audit_log(action="campaign.tasks.import", actor=actor, obj=self.campaign, data=counts)
         return counts

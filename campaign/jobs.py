@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from campaign.imports import IndicatorImport, PointTypeImport, UnitImport
+from campaign.imports import IndicatorImport, PointTypeImport, TaskAssignmentImport, UnitImport
 from campaign.models import Campaign
 from core.errors import DomainError
 
@@ -10,6 +10,7 @@ IMPORTERS = {
     "import.indicators": IndicatorImport,
     "import.point_types": PointTypeImport,
     "import.units": UnitImport,
+    "import.tasks": TaskAssignmentImport,
 }
 
 

@@ -6,7 +6,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, MembershipRole, Method, TitleLevel, UnitType
+from campaign.choices import (
+    CampaignStatus,
+    CityLevel,
+    IndicatorKind,
+    MembershipRole,
+    Method,
+    TitleLevel,
+    UnitGroupKind,
+    UnitType,
+)
 from campaign.scope import ScopedQuerySet, paths_q
 
 
@@ -296,3 +305,117 @@ class IndicatorMethod(models.Model):
 
     def __str__(self):
         return self.get_method_display()
+
+
+class UnitGroup(models.Model):
+    """A named set of units: a peer group ranked together (streets with streets), or a set the office's sheets
+    name as one (各区人民政府, 市直各窗口单位)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=UnitGroupKind.choices, default=UnitGroupKind.SET)
+    members = models.ManyToManyField(Unit, verbose_name=_("members"), related_name="unit_groups", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "campaign"
+
+    class Meta:
+        verbose_name = _("unit group")
+        verbose_name_plural = _("unit groups")
+        ordering = ["campaign", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="unit_group_name_unique"),
+            models.CheckConstraint(condition=Q(kind__in=UnitGroupKind.values), name="unit_group_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TaskAssignment(models.Model):
+    """任务分工: who answers for a criterion. One lead — a unit, or a named set of units each leading in its own
+    area — with cooperating units, the responsible leader, a deadline and the standard to meet (操作手册)."""
+
+    indicator = models.OneToOneField(
+        Indicator, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="task_assignment"
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks"
+    )
+    lead_group = models.ForeignKey(
+        UnitGroup,
+        verbose_name=_("lead units (set)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+    )
+    cooperating_units = models.ManyToManyField(
+        Unit, verbose_name=_("cooperating units"), blank=True, related_name="cooperating_tasks"
+    )
+    cooperating_groups = models.ManyToManyField(
+        UnitGroup, verbose_name=_("cooperating units (sets)"), blank=True, related_name="cooperating_tasks"
+    )
+    responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    standard = models.TextField(_("standard required"), blank=True, help_text=_("The operations manual's text."))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task assignment")
+        verbose_name_plural = _("task division")
+        ordering = ["indicator__position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lead_unit__isnull=True) | Q(lead_group__isnull=True), name="task_one_kind_of_lead"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.indicator)
+
+    @staticmethod
+    def scope_q(paths):
+        """A unit sees the tasks it leads or cooperates on, directly or through a set it belongs to."""
+        units = Unit.objects.filter(paths_q("", paths)).values("pk")
+        groups = UnitGroup.objects.filter(members__in=units).values("pk")
+        return (
+            Q(lead_unit__in=units)
+            | Q(lead_group__in=groups)
+            | Q(
+                pk__in=TaskAssignment.cooperating_units.through.objects.filter(unit_id__in=units).values(
+                    "taskassignment_id"
+                )
+            )
+            | Q(
+                pk__in=TaskAssignment.cooperating_groups.through.objects.filter(unitgroup_id__in=groups).values(
+                    "taskassignment_id"
+                )
+            )
+        )
+
+    @property
+    def lead_name(self) -> str:
+        return str(self.lead_unit or self.lead_group or "")
+
+
+class TaskAcknowledgement(models.Model):
+    """A unit head confirms the unit received its task (签收): the delivery of the 责任清单 is on record."""
+
+    task = models.ForeignKey(
+        TaskAssignment, verbose_name=_("task"), on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="acknowledgements")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="task_acknowledged_once_per_unit")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.task}"

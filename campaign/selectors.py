@@ -7,7 +7,18 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from campaign.choices import MembershipRole
-from campaign.models import Campaign, Indicator, IndicatorSystem, LeaderAssignment, PointType, Unit, UnitMembership
+from campaign.models import (
+    Campaign,
+    Indicator,
+    IndicatorSystem,
+    LeaderAssignment,
+    PointType,
+    TaskAcknowledgement,
+    TaskAssignment,
+    Unit,
+    UnitGroup,
+    UnitMembership,
+)
 
 
 def campaign_list_visible(*, user) -> QuerySet[Campaign]:
@@ -166,3 +177,56 @@ def indicator_list(*, user) -> QuerySet[Indicator]:
         .annotate(is_leaf=leaf)
         .order_by("system__campaign_id", "position")
     )
+
+
+def criteria_with_tasks(*, user, campaign: Campaign) -> QuerySet[Indicator]:
+    """The criteria (leaves) of the current assessment system with their task assignment, if any. The office and
+    inspectors see every criterion, including those still without a lead; units see the criteria they answer for."""
+    criteria = Indicator.objects.filter(system__campaign=campaign, system__is_current=True, children__isnull=True)
+    if not user.sees_citywide:
+        criteria = criteria.filter(task_assignment__in=TaskAssignment.objects.visible_to(user))
+    acknowledgements = TaskAcknowledgement.objects.select_related("unit", "acknowledged_by")
+    return (
+        criteria.select_related(
+            "parent", "task_assignment", "task_assignment__lead_unit", "task_assignment__lead_group"
+        )
+        .prefetch_related(
+            "methods",
+            "task_assignment__cooperating_units",
+            "task_assignment__cooperating_groups",
+            Prefetch("task_assignment__acknowledgements", queryset=acknowledgements),
+        )
+        .order_by("position")
+    )
+
+
+@dataclass
+class UnitTask:
+    task: TaskAssignment
+    relation: str  # "lead" or "cooperate"
+    acknowledgement: TaskAcknowledgement | None
+
+
+def tasks_of_unit(*, unit: Unit) -> list[UnitTask]:
+    """The unit's 责任清单: the tasks it leads and cooperates on, directly or as a member of a named set, with its
+    acknowledgement; a constant number of queries."""
+    groups = UnitGroup.objects.filter(members=unit).values("pk")
+    lead = Q(lead_unit=unit) | Q(lead_group__in=groups)
+    cooperate = Q(cooperating_units=unit) | Q(cooperating_groups__in=groups)
+    acknowledgements = TaskAcknowledgement.objects.filter(unit=unit).select_related("acknowledged_by")
+    tasks = (
+        TaskAssignment.objects.filter(lead | cooperate)
+        .annotate(is_lead=Exists(TaskAssignment.objects.filter(lead, pk=OuterRef("pk"))))
+        .distinct()
+        .select_related("indicator", "lead_unit", "lead_group")
+        .prefetch_related(Prefetch("acknowledgements", queryset=acknowledgements, to_attr="unit_acknowledgements"))
+        .order_by("-is_lead", "deadline", "indicator__position")
+    )
+    return [
+        UnitTask(
+            task=task,
+            relation="lead" if task.is_lead else "cooperate",
+            acknowledgement=task.unit_acknowledgements[0] if task.unit_acknowledgements else None,
+        )
+        for task in tasks
+    ]

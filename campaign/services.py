@@ -1,11 +1,21 @@
 """Writes to the campaign's structure. Each service is one transaction, validates, and records an audit event."""
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext as _
 
-from campaign.models import Campaign, LeaderAssignment, Unit, UnitMembership
+from campaign.choices import MembershipRole
+from campaign.models import (
+    Campaign,
+    LeaderAssignment,
+    TaskAcknowledgement,
+    TaskAssignment,
+    Unit,
+    UnitMembership,
+)
 from core.audit import audit_log
+from core.errors import DomainError
 
 
 @transaction.atomic
@@ -114,3 +124,32 @@ def leader_assign(*, actor, unit: Unit, leader, note: str = "") -> LeaderAssignm
             action="campaign.leader.assign", actor=actor, obj=assignment, data={"unit": unit.pk, "leader": leader.pk}
         )
     return assignment
+
+
+@transaction.atomic
+def task_acknowledge(*, actor, task: TaskAssignment, unit: Unit) -> TaskAcknowledgement:
+    """The head of a unit that leads or cooperates on a task confirms receiving it. Twice is once."""
+    if not can_acknowledge(user=actor, unit=unit):
+        raise DomainError(_("Only the head of the unit can acknowledge its tasks."), code="not_unit_head")
+    if not task_units(task=task).filter(pk=unit.pk).exists():
+        raise DomainError(_("This task is not one of the unit's tasks."), code="not_units_task")
+    acknowledgement, created = TaskAcknowledgement.objects.get_or_create(
+        task=task, unit=unit, defaults={"acknowledged_by": actor}
+    )
+    if created:
+        audit_log(action="campaign.task.acknowledge", actor=actor, obj=task, data={"unit": unit.pk})
+    return acknowledgement
+
+
+def can_acknowledge(*, user, unit: Unit) -> bool:
+    return UnitMembership.objects.filter(user=user, unit=unit, role=MembershipRole.HEAD).exists()
+
+
+def task_units(*, task: TaskAssignment):
+    """Every unit the task is delivered to: its lead (or the lead set's members) and its cooperating units."""
+    return Unit.objects.filter(
+        Q(pk=task.lead_unit_id)
+        | Q(unit_groups=task.lead_group_id)
+        | Q(cooperating_tasks=task)
+        | Q(unit_groups__in=task.cooperating_groups.all())
+    ).distinct()

@@ -11,5 +11,8 @@ urlpatterns = [
     path("campaigns/switch/", views.campaign_switch, name="campaign_switch"),
     path("indicators/", views.IndicatorTreeView.as_view(), name="indicator_tree"),
     path("imports/new/", views.ImportView.as_view(), name="import_new"),
+    path("tasks/", views.TaskDivisionView.as_view(), name="task_division"),
+    path("tasks/<int:pk>/acknowledge/", views.task_acknowledge_view, name="task_acknowledge"),
+    path("my-responsibilities/", views.MyResponsibilitiesView.as_view(), name="my_responsibilities"),
     path("imports/template/<str:kind>/", views.ImportTemplateView.as_view(), name="import_template"),
 ]

@@ -11,23 +11,27 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from campaign.choices import IndicatorKind, UnitType
-from campaign.filters import UnitPageFilterSet
+from campaign.filters import CriterionTaskFilterSet, UnitPageFilterSet
 from campaign.forms import ImportForm
-from campaign.imports import INDICATOR_SPEC, POINT_TYPE_SPEC, UNIT_SPEC
+from campaign.imports import INDICATOR_SPEC, POINT_TYPE_SPEC, TASK_SPEC, UNIT_SPEC
 from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
-from campaign.models import Campaign, Unit
+from campaign.models import Campaign, Indicator, TaskAssignment, Unit
 from campaign.selectors import (
+    criteria_with_tasks,
     indicator_tree,
     leaders_answering_for,
     point_type_list,
+    tasks_of_unit,
     unit_ancestors,
     unit_counts_by_type,
     unit_get_visible,
     unit_list,
     units_of_user,
 )
+from campaign.services import can_acknowledge, task_acknowledge
 from core.choices import HeartbeatKind, Role
+from core.errors import DomainError
 from core.excel import Column, write_workbook, xlsx_response
 from core.jobs import job_create
 from core.selectors import audit_event_list, heartbeat_get
@@ -194,6 +198,7 @@ class ImportTemplateView(LoginRequiredMixin, View):
             "import.indicators": [POINT_TYPE_SPEC, INDICATOR_SPEC],
             "import.point_types": [POINT_TYPE_SPEC],
             "import.units": [UNIT_SPEC],
+            "import.tasks": [TASK_SPEC],
         }
         if kind not in specs:
             raise Http404
@@ -252,3 +257,81 @@ class IndicatorTreeView(LoginRequiredMixin, TemplateView):
             for node in tree.nodes
         )
         return write_workbook(sheets=[(_("Assessment system"), columns, rows)])
+
+
+class TaskDivisionView(FilteredListView):
+    """任务分工: every criterion with its lead, cooperating units, leader, deadline and whether the lead has
+    acknowledged it; criteria without a lead are listed too."""
+
+    template_name = "campaign/task_division.html"
+    filterset_class = CriterionTaskFilterSet
+    export_title = gettext_lazy("Task division")
+    export_columns = [
+        Column(gettext_lazy("Code"), 12),
+        Column(gettext_lazy("Criterion"), 50),
+        Column(gettext_lazy("Score"), 8),
+        Column(gettext_lazy("Methods"), 16),
+        Column(gettext_lazy("Lead unit"), 22),
+        Column(gettext_lazy("Cooperating units"), 40),
+        Column(gettext_lazy("Responsible leader"), 20),
+        Column(gettext_lazy("Deadline"), 12),
+        Column(gettext_lazy("Acknowledged"), 30),
+    ]
+
+    def get_queryset(self):
+        campaign = self.request.campaign
+        if not campaign:
+            return Indicator.objects.none()
+        return criteria_with_tasks(user=self.request.user, campaign=campaign)
+
+    def export_row(self, criterion):
+        task = getattr(criterion, "task_assignment", None)
+        return [
+            criterion.code,
+            criterion.name,
+            criterion.score,
+            "、".join(m.get_method_display() for m in criterion.methods.all()),
+            task.lead_name if task else "",
+            "、".join(
+                [*(str(u) for u in task.cooperating_units.all()), *(str(g) for g in task.cooperating_groups.all())]
+            )
+            if task
+            else "",
+            task.responsible_leader if task else "",
+            task.deadline if task else None,
+            "、".join(f"{a.unit}（{a.acknowledged_at:%m-%d}）" for a in task.acknowledgements.all()) if task else "",
+        ]
+
+
+class MyResponsibilitiesView(LoginRequiredMixin, TemplateView):
+    """A unit's 责任清单: the criteria it leads or cooperates on; its head acknowledges receiving each."""
+
+    template_name = "campaign/my_responsibilities.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        campaign = self.request.campaign
+        units = list(units_of_user(user=user, campaign=campaign).filter(memberships__user=user)) if campaign else []
+        context["campaign"] = campaign if campaign else None
+        context["sections"] = [
+            {"unit": unit, "tasks": tasks_of_unit(unit=unit), "can_acknowledge": can_acknowledge(user=user, unit=unit)}
+            for unit in units
+        ]
+        return context
+
+
+@login_required
+@require_POST
+def task_acknowledge_view(request, pk):
+    task = TaskAssignment.objects.visible_to(request.user).filter(pk=pk).first()
+    unit_id = request.POST.get("unit", "")
+    unit = Unit.objects.visible_to(request.user).filter(pk=unit_id).first() if unit_id.isdigit() else None
+    if task is None or unit is None:
+        raise Http404
+    try:
+        task_acknowledge(actor=request.user, task=task, unit=unit)
+        messages.success(request, _("Acknowledged: %(task)s") % {"task": task.indicator.name})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("my_responsibilities"))

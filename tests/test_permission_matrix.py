@@ -71,6 +71,10 @@ MATRIX = {
     ("api:indicator-list", "get", None): API_EVERYONE,
     ("api:indicator-detail", "get", "own_indicator"): API_EVERYONE,
     ("api:indicator-detail", "get", "other_indicator"): row(403, 404, 404, 200, 404, 200, 200),
+    ("task_division", "get", None): EVERYONE,
+    ("my_responsibilities", "get", None): EVERYONE,
+    # Posted for 东华街道: only its head acknowledges; others are refused (302 with a message) or do not see it (404).
+    ("task_acknowledge", "post", "street_task"): row(LOGIN, 404, 302, 302, 302, 302, 302),
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
@@ -98,7 +102,7 @@ def test_every_url_is_in_the_matrix():
 
 
 def objects():
-    from campaign.models import Indicator, IndicatorSystem, PointType
+    from campaign.models import Indicator, IndicatorSystem, PointType, TaskAssignment
     from core.models import Job
 
     office = User.objects.get(username="office")
@@ -109,6 +113,9 @@ def objects():
         "other_indicator": Indicator.objects.create(system=other_system, code="Z1", name="复审指标", level=1, score=1),
         "own_point_type": PointType.objects.get(campaign__slug=OWN_CAMPAIGN, code="PT01"),
         "other_point_type": PointType.objects.create(campaign=other_campaign, code="PTX", name="复审点位"),
+        "street_task": TaskAssignment.objects.get(
+            indicator__code="A07.03.01", indicator__system__campaign__slug=OWN_CAMPAIGN
+        ),
         "template": "import.indicators",
         "job": Job.objects.create(kind="import.indicators", created_by=office, result={"has_errors": True}),
         "own_unit": Unit.objects.get(code=OWN_UNIT),
@@ -123,6 +130,9 @@ def request(client, name, method, obj):
 
     if name == "campaign_switch":
         return client.post(reverse(name), {"campaign": obj.pk})
+    if name == "task_acknowledge":
+        street = Unit.objects.get(code="SFS-DC-DH")
+        return client.post(reverse(name, args=[obj.pk]), {"unit": street.pk})
     url = reverse(name, args=[getattr(obj, "pk", obj)]) if obj is not None else reverse(name)
     if method == "post":
         return client.post(url, {}, content_type="application/json")

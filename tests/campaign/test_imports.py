@@ -11,7 +11,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from campaign.imports import IndicatorImport, PointTypeImport
-from campaign.models import Indicator, IndicatorMethod, PointType
+from campaign.models import Indicator, IndicatorMethod, PointType, TaskAssignment
 from campaign.selectors import indicator_tree
 from core.models import AuditEvent, Job
 from tests.factories import CampaignFactory
@@ -340,6 +340,7 @@ def test_staff_import_through_the_pages_with_a_preview_then_a_job(
     from campaign.models import Campaign
 
     campaign = Campaign.objects.get(slug="sfs-2027")
+    TaskAssignment.objects.all().delete()
     Indicator.objects.filter(system__campaign=campaign).delete()
     client.force_login(demo_users["office"])
     with open(DATA / "indicators.csv", "rb") as handle:
@@ -423,7 +424,8 @@ def test_the_indicator_api_filters_criteria_by_method_and_point_type(client, dem
     one = client.get("/api/v1/indicators/", {"code": "A01.01.01"}).json()["results"][0]
     assert one == {
         "id": one["id"], "campaign": demo.campaign.pk, "system_version": 1, "code": "A01.01.01",
-        "parent_code": "A01.01", "level": 3, "name": "党委（党组）理论学习中心组有年度计划并按计划学习", "score": "1.00",
-        "kind": "base", "is_veto": False, "methods": ["material_review"], "point_types": [], "is_leaf": True,
+        "parent_code": "A01.01", "level": 3, "score": "1.00", "kind": "base",
+        "name": "党委（党组）理论学习中心组有年度计划并按计划学习",
+        "is_veto": False, "methods": ["material_review"], "point_types": [], "is_leaf": True,
     }  # fmt: skip
     assert client.get("/api/v1/point-types/", {"page_size": 100}).json()["count"] == 27

@@ -94,7 +94,7 @@ def test_bad_unit_rows(db):
     ]
     assert not Unit.objects.filter(campaign=campaign).exists()
     cycle = UnitImport(campaign=campaign, filename="u.xlsx", data=xlsx(rows[3:]))
-    assert [e[2] for e in errors(cycle)][0].startswith("The parent codes go round in a circle: A → B → A")
+    assert next(e[2] for e in errors(cycle)).startswith("The parent codes go round in a circle: A → B → A")
 
 
 def test_the_unit_list_export_imports_back_unchanged(client, demo_users, demo):

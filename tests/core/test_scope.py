@@ -8,7 +8,7 @@ from campaign.models import Campaign, LeaderAssignment, Unit, UnitMembership
 from core.models import User
 from tests.factories import UnitFactory, UserFactory
 
-ALL_DEMO_UNITS = 37
+ALL_DEMO_UNITS = 43
 EAST_DISTRICT = {
     "SFS-DC", "SFS-DC-DH", "SFS-DC-DH-XF", "SFS-DC-DH-HP", "SFS-DC-DH-WY1", "SFS-DC-XS", "SFS-DC-XS-CY",
     "SFS-DC-XS-JM", "SFS-DC-SCH1",
