@@ -82,6 +82,9 @@ AUDIT_ACTIONS = {
     "campaign.point_types.import": _("Imported the point types"),
     "campaign.units.import": _("Imported the units"),
     "campaign.tasks.import": _("Imported the task division"),
+    "campaign.points.import": _("Imported grids and points"),
+    "campaign.status": _("Changed the campaign's status"),
+    "campaign.status.override": _("Overrode coverage gaps to change the status"),
     "campaign.task.acknowledge": _("Acknowledged a task"),
 }
 

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, Method, TitleLevel, UnitType
-from campaign.models import Campaign, Indicator, PointType, TaskAcknowledgement, Unit, UnitGroup
+from campaign.models import Campaign, Grid, Indicator, Point, PointType, TaskAcknowledgement, Unit, UnitGroup
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -152,3 +152,53 @@ def lead_acknowledgements():
     return TaskAcknowledgement.objects.filter(task__indicator=OuterRef("pk")).filter(
         Q(unit=OuterRef("task_assignment__lead_unit")) | Q(unit__unit_groups=OuterRef("task_assignment__lead_group"))
     )
+
+
+class ManualFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Point, address or person"), method="filter_q")
+    grid = django_filters.ModelChoiceFilter(
+        label=_("Grid"),
+        empty_label=_("All"),
+        queryset=lambda request: (
+            Grid.objects.visible_to(request.user).filter(campaign=getattr(request, "campaign", None))
+            if request is not None
+            else Grid.objects.none()
+        ),
+    )
+    point_type = django_filters.ModelChoiceFilter(
+        label=_("Point type"),
+        empty_label=_("All"),
+        queryset=lambda request: (
+            PointType.objects.filter(campaign=getattr(request, "campaign", None))
+            if request is not None
+            else PointType.objects.none()
+        ),
+    )
+    unit = UnitChoiceFilter(
+        label=_("Responsible unit"),
+        field_name="responsibility__unit",
+        queryset=lambda request: (
+            Unit.objects.visible_to(request.user).filter(campaign=getattr(request, "campaign", None)).order_by("path")
+            if request is not None
+            else Unit.objects.none()
+        ),
+    )
+    gaps = django_filters.BooleanFilter(label=_("Missing leader, unit or post"), method="filter_gaps",
+                                        widget=forms.Select(choices=ACTIVE_CHOICES))  # fmt: skip
+
+    class Meta:
+        model = Point
+        fields = ["q", "grid", "point_type", "unit", "gaps"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__icontains=value) | Q(address__icontains=value)
+            | Q(responsibility__post_person__icontains=value) | Q(responsibility__leader_name__icontains=value)
+        )  # fmt: skip
+
+    def filter_gaps(self, queryset, name, value):
+        missing = (
+            Q(responsibility__isnull=True) | Q(responsibility__leader_name="") | Q(responsibility__unit__isnull=True)
+            | Q(responsibility__post_person="") | Q(responsibility__post_position="")
+        )  # fmt: skip
+        return queryset.filter(missing) if value else queryset.exclude(missing)

@@ -8,6 +8,7 @@ IMPORT_KINDS = [
     ("import.point_types", _("Point types (点位类型)")),
     ("import.units", _("Responsible units (责任单位)")),
     ("import.tasks", _("Task division (任务分解)")),
+    ("import.points", _("Grids, points and the responsibility manual (网格、点位、责任手册)")),
 ]
 
 

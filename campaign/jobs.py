@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from campaign.imports import IndicatorImport, PointTypeImport, TaskAssignmentImport, UnitImport
+from campaign.imports import IndicatorImport, PointImport, PointTypeImport, TaskAssignmentImport, UnitImport
 from campaign.models import Campaign
 from core.errors import DomainError
 
@@ -11,6 +11,7 @@ IMPORTERS = {
     "import.point_types": PointTypeImport,
     "import.units": UnitImport,
     "import.tasks": TaskAssignmentImport,
+    "import.points": PointImport,
 }
 
 
@@ -25,6 +26,6 @@ def run_import(job, progress):
     if plan.has_errors:
         raise DomainError(_("The file has errors now; nothing was imported. Upload it again to see them."))
     progress(done=1, total=2, message=_("Writing"))
-    counts = plan.apply(actor=job.created_by)
+    counts = plan.apply(actor=job.created_by, progress=progress)
     progress(done=2, total=2, message=_("Done"))
     return counts

@@ -419,3 +419,117 @@ class TaskAcknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.task}"
+
+
+class Grid(models.Model):
+    """An area of the city (网格). Grids cover the city completely; each is kept by a unit (a street or
+    community) and holds the points inside it."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="grids")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit keeping the grid"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="grids",
+    )  # fmt: skip
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["campaign", "code"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="grid_code_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Point(models.Model):
+    """A concrete site the assessors may visit (点位), of a point type, in a grid."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="points")
+    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="points")
+    point_type = models.ForeignKey(
+        PointType, verbose_name=_("point type"), on_delete=models.PROTECT, related_name="points"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("point")
+        verbose_name_plural = _("points")
+        ordering = ["campaign", "grid", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="point_code_unique"),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="point_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="point_latitude_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "point_type"], name="point_campaign_type_idx")]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def scope_q(paths):
+        """A point is seen by the unit answering for it and by the unit keeping its grid (and those above)."""
+        return paths_q("responsibility__unit", paths) | paths_q("grid__unit", paths)
+
+
+class Responsibility(models.Model):
+    """A row of the grid responsibility manual (精细网格化责任手册): who answers for a point — leader, unit, post —
+    and the criteria it must meet (by default every criterion applicable to its point type)."""
+
+    point = models.OneToOneField(
+        Point, verbose_name=_("point"), on_delete=models.CASCADE, related_name="responsibility"
+    )
+    leader_name = models.CharField(_("responsible leader"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("responsible unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="responsibilities",
+    )  # fmt: skip
+    post_person = models.CharField(_("person on the post"), max_length=100, blank=True)
+    post_position = models.CharField(_("post"), max_length=100, blank=True)
+    post_phone = models.CharField(_("post phone"), max_length=30, blank=True)
+    target_criteria = models.ManyToManyField(
+        Indicator,
+        verbose_name=_("target criteria"),
+        blank=True,
+        related_name="responsibilities",
+        help_text=_("Leave empty for every criterion applicable to the point type."),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibility manual")
+
+    def __str__(self):
+        return f"{self.point} · {self.unit or '—'}"
+
+    @property
+    def gaps(self) -> list[str]:
+        """What the manual is missing for this point: leader, unit, post."""
+        missing = []
+        if not self.leader_name:
+            missing.append("leader")
+        if not self.unit_id:
+            missing.append("unit")
+        if not (self.post_person and self.post_position):
+            missing.append("post")
+        return missing

@@ -5,13 +5,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from campaign.choices import MembershipRole
 from campaign.models import (
     Campaign,
+    Grid,
     Indicator,
     IndicatorSystem,
     LeaderAssignment,
+    Point,
     PointType,
     TaskAcknowledgement,
     TaskAssignment,
@@ -230,3 +233,98 @@ def tasks_of_unit(*, unit: Unit) -> list[UnitTask]:
         )
         for task in tasks
     ]
+
+
+def manual_points(*, user, campaign: Campaign) -> QuerySet[Point]:
+    """The responsibility manual: active points the user may see, with their grid, type and responsibility row."""
+    return (
+        Point.objects.visible_to(user)
+        .filter(campaign=campaign, is_active=True)
+        .select_related("grid", "grid__unit", "point_type", "responsibility", "responsibility__unit")
+        .annotate(custom_targets=Count("responsibility__target_criteria"))
+        .order_by("grid__code", "point_type__code", "code")
+        .distinct()
+    )
+
+
+def criteria_count_by_point_type(*, campaign: Campaign) -> dict[int, int]:
+    """How many criteria of the current system apply to each point type: a point's default targets."""
+    rows = (
+        Indicator.objects.filter(system__campaign=campaign, system__is_current=True, children__isnull=True)
+        .values("point_types")
+        .annotate(n=Count("pk"))
+    )
+    return {row["point_types"]: row["n"] for row in rows if row["point_types"] is not None}
+
+
+@dataclass
+class Coverage:
+    """横到边、纵到底: everything that still lacks an owner. Each entry is a queryset; `counts` costs one query per
+    kind of gap, however large the city."""
+
+    criteria_without_lead: QuerySet
+    points_without_owner: QuerySet
+    units_without_liaison: QuerySet
+    grids_without_points: QuerySet
+    tasks_unacknowledged_past_deadline: QuerySet
+
+    KINDS = (
+        "criteria_without_lead",
+        "points_without_owner",
+        "units_without_liaison",
+        "grids_without_points",
+        "tasks_unacknowledged_past_deadline",
+    )
+
+    def counts(self) -> dict[str, int]:
+        return {kind: getattr(self, kind).count() for kind in self.KINDS}
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts().values())
+
+
+def campaign_coverage(*, campaign: Campaign, today=None) -> Coverage:
+    today = today or timezone.localdate()
+    criteria = Indicator.objects.filter(system__campaign=campaign, system__is_current=True, children__isnull=True)
+    lead_acknowledged = TaskAcknowledgement.objects.filter(task=OuterRef("pk")).filter(
+        Q(unit=OuterRef("lead_unit")) | Q(unit__unit_groups=OuterRef("lead_group"))
+    )
+    empty_post = Q(responsibility__post_person="") | Q(responsibility__post_position="")
+    return Coverage(
+        criteria_without_lead=criteria.filter(
+            Q(task_assignment__isnull=True)
+            | Q(task_assignment__lead_unit__isnull=True, task_assignment__lead_group__isnull=True)
+        ).order_by("position"),
+        points_without_owner=Point.objects.filter(campaign=campaign, is_active=True)
+        .filter(
+            Q(responsibility__isnull=True)
+            | Q(responsibility__leader_name="")
+            | Q(responsibility__unit__isnull=True)
+            | empty_post
+        )
+        .select_related("grid", "point_type", "responsibility", "responsibility__unit")
+        .order_by("grid__code", "code"),
+        units_without_liaison=Unit.objects.filter(campaign=campaign, is_active=True)
+        .exclude(memberships__role=MembershipRole.LIAISON)
+        .select_related("parent")
+        .order_by("path"),
+        grids_without_points=Grid.objects.filter(campaign=campaign)
+        .exclude(points__is_active=True)
+        .select_related("unit")
+        .order_by("code"),
+        tasks_unacknowledged_past_deadline=TaskAssignment.objects.filter(
+            indicator__system__campaign=campaign, indicator__system__is_current=True, deadline__lt=today
+        )
+        .exclude(Exists(lead_acknowledged))
+        .select_related("indicator", "lead_unit", "lead_group")
+        .order_by("deadline", "indicator__position"),
+    )
+
+
+def points_of_unit(*, unit: Unit) -> QuerySet[Point]:
+    return (
+        Point.objects.filter(responsibility__unit=unit, is_active=True)
+        .select_related("grid", "point_type", "responsibility")
+        .order_by("grid__code", "code")
+    )

@@ -5,7 +5,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
-from campaign.choices import MembershipRole
+from campaign.choices import CampaignStatus, MembershipRole
 from campaign.models import (
     Campaign,
     LeaderAssignment,
@@ -153,3 +153,33 @@ def task_units(*, task: TaskAssignment):
         | Q(cooperating_tasks=task)
         | Q(unit_groups__in=task.cooperating_groups.all())
     ).distinct()
+
+
+@transaction.atomic
+def campaign_set_status(*, actor, campaign: Campaign, status: str, override_reason: str = "") -> Campaign:
+    """Move a campaign to another status. "Ready" requires full coverage (every criterion with a lead, every point
+    with leader, unit and post, ...) unless staff override with a reason, which is recorded with the open gaps."""
+    from campaign.selectors import campaign_coverage
+
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if status not in CampaignStatus.values:
+        raise DomainError(_("Unknown status."), code="bad_status")
+    if campaign.status == status:
+        return campaign
+    data = {"from": campaign.status, "to": status}
+    if status == CampaignStatus.READY:
+        gaps = campaign_coverage(campaign=campaign).counts()
+        if any(gaps.values()):
+            if not override_reason.strip():
+                raise DomainError(
+                    _("The campaign still has coverage gaps; fix them or give a reason to override."),
+                    code="coverage_gaps",
+                )
+            data.update(override_reason=override_reason.strip(), gaps=gaps)
+    campaign.status = status
+    campaign.save(update_fields=["status"])
+    audit_log(
+        action="campaign.status.override" if "override_reason" in data else "campaign.status", actor=actor,
+        obj=campaign, data=data,
+    )  # fmt: skip
+    return campaign

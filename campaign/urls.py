@@ -14,5 +14,8 @@ urlpatterns = [
     path("tasks/", views.TaskDivisionView.as_view(), name="task_division"),
     path("tasks/<int:pk>/acknowledge/", views.task_acknowledge_view, name="task_acknowledge"),
     path("my-responsibilities/", views.MyResponsibilitiesView.as_view(), name="my_responsibilities"),
+    path("manual/", views.ManualView.as_view(), name="manual"),
+    path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("campaigns/status/", views.campaign_status_view, name="campaign_status"),
     path("imports/template/<str:kind>/", views.ImportTemplateView.as_view(), name="import_template"),
 ]

@@ -10,18 +10,23 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from campaign.choices import IndicatorKind, UnitType
-from campaign.filters import CriterionTaskFilterSet, UnitPageFilterSet
+from campaign.choices import CampaignStatus, IndicatorKind, UnitType
+from campaign.filters import CriterionTaskFilterSet, ManualFilterSet, UnitPageFilterSet
 from campaign.forms import ImportForm
-from campaign.imports import INDICATOR_SPEC, POINT_TYPE_SPEC, TASK_SPEC, UNIT_SPEC
+from campaign.imports import GRID_SPEC, INDICATOR_SPEC, POINT_SPEC, POINT_TYPE_SPEC, TASK_SPEC, UNIT_SPEC
 from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
-from campaign.models import Campaign, Indicator, TaskAssignment, Unit
+from campaign.models import Campaign, Indicator, Point, TaskAssignment, Unit
 from campaign.selectors import (
+    Coverage,
+    campaign_coverage,
+    criteria_count_by_point_type,
     criteria_with_tasks,
     indicator_tree,
     leaders_answering_for,
+    manual_points,
     point_type_list,
+    points_of_unit,
     tasks_of_unit,
     unit_ancestors,
     unit_counts_by_type,
@@ -29,7 +34,7 @@ from campaign.selectors import (
     unit_list,
     units_of_user,
 )
-from campaign.services import can_acknowledge, task_acknowledge
+from campaign.services import campaign_set_status, can_acknowledge, task_acknowledge
 from core.choices import HeartbeatKind, Role
 from core.errors import DomainError
 from core.excel import Column, write_workbook, xlsx_response
@@ -199,6 +204,7 @@ class ImportTemplateView(LoginRequiredMixin, View):
             "import.point_types": [POINT_TYPE_SPEC],
             "import.units": [UNIT_SPEC],
             "import.tasks": [TASK_SPEC],
+            "import.points": [GRID_SPEC, POINT_SPEC],
         }
         if kind not in specs:
             raise Http404
@@ -315,7 +321,12 @@ class MyResponsibilitiesView(LoginRequiredMixin, TemplateView):
         units = list(units_of_user(user=user, campaign=campaign).filter(memberships__user=user)) if campaign else []
         context["campaign"] = campaign if campaign else None
         context["sections"] = [
-            {"unit": unit, "tasks": tasks_of_unit(unit=unit), "can_acknowledge": can_acknowledge(user=user, unit=unit)}
+            {
+                "unit": unit,
+                "tasks": tasks_of_unit(unit=unit),
+                "points": points_of_unit(unit=unit),
+                "can_acknowledge": can_acknowledge(user=user, unit=unit),
+            }
             for unit in units
         ]
         return context
@@ -335,3 +346,93 @@ def task_acknowledge_view(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(reverse("my_responsibilities"))
+
+
+class ManualView(FilteredListView):
+    """The grid responsibility manual (精细网格化责任手册): a section per grid, every point with its responsible
+    leader, unit, post and targets; prints on A4 and exports to Excel."""
+
+    template_name = "campaign/manual.html"
+    filterset_class = ManualFilterSet
+    paginate_by = 500
+    export_title = gettext_lazy("Responsibility manual")
+    export_columns = [
+        Column(gettext_lazy("Grid"), 20),
+        Column(gettext_lazy("Point code"), 12),
+        Column(gettext_lazy("Point"), 28),
+        Column(gettext_lazy("Point type"), 16),
+        Column(gettext_lazy("Address"), 28),
+        Column(gettext_lazy("Responsible leader"), 18),
+        Column(gettext_lazy("Responsible unit"), 22),
+        Column(gettext_lazy("Person on the post"), 12),
+        Column(gettext_lazy("Post"), 18),
+        Column(gettext_lazy("Post phone"), 14),
+        Column(gettext_lazy("Target criteria"), 10),
+    ]
+
+    def get_queryset(self):
+        campaign = self.request.campaign
+        if not campaign:
+            return Point.objects.none()
+        self.target_counts = criteria_count_by_point_type(campaign=campaign)
+        return manual_points(user=self.request.user, campaign=campaign)
+
+    def targets(self, point) -> int:
+        return point.custom_targets or self.target_counts.get(point.point_type_id, 0)
+
+    def export_row(self, point):
+        row = getattr(point, "responsibility", None)
+        return [
+            point.grid.name, point.code, point.name, point.point_type.name, point.address,
+            row.leader_name if row else "", str(row.unit) if row and row.unit else "",
+            row.post_person if row else "", row.post_position if row else "", row.post_phone if row else "",
+            self.targets(point),
+        ]  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for point in context["object_list"]:
+            point.target_count = self.targets(point)
+        return context
+
+
+class CoverageView(LoginRequiredMixin, TemplateView):
+    """横到边、纵到底: what still lacks an owner, and (for staff) moving the campaign to "ready"."""
+
+    template_name = "campaign/coverage.html"
+    shown = 200
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.request.campaign
+        if not campaign or not self.request.user.sees_citywide:
+            raise Http404
+        coverage = campaign_coverage(campaign=campaign)
+        counts = coverage.counts()
+        context.update(
+            campaign=campaign,
+            counts=counts,
+            total=sum(counts.values()),
+            sections={kind: getattr(coverage, kind)[: self.shown] for kind in Coverage.KINDS},
+            statuses=CampaignStatus.choices,
+        )
+        return context
+
+
+@login_required
+@require_POST
+def campaign_status_view(request):
+    campaign = request.campaign
+    if not campaign or not request.user.is_office:
+        raise Http404
+    try:
+        campaign_set_status(
+            actor=request.user,
+            campaign=campaign,
+            status=request.POST.get("status", ""),
+            override_reason=request.POST.get("override_reason", ""),
+        )
+        messages.success(request, _("The campaign's status was changed."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("coverage"))

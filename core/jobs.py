@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,13 +27,27 @@ def register_runner(kind: str, runner: Runner) -> None:
 
 
 class Progress:
-    """Writes progress on the job row outside the runner's transaction, so the page sees it while work goes on."""
+    """Reports progress through the cache (Redis, or files in embedded mode), not the job row: the runner's
+    writes sit in one open transaction that other connections cannot see until it commits."""
 
     def __init__(self, job: Job):
         self.job = job
 
     def __call__(self, *, done: int, total: int, message: str = ""):
-        Job.objects.filter(pk=self.job.pk).update(progress_done=done, progress_total=total, progress_message=message)
+        cache.set(progress_key(self.job.pk), {"done": done, "total": total, "message": str(message)}, 6 * 3600)
+
+
+def progress_key(job_id) -> str:
+    return f"job-progress:{job_id}"
+
+
+def job_progress(job: Job) -> dict[str, Any]:
+    """What the job page shows: live progress while running, the stored figures once finished."""
+    live = cache.get(progress_key(job.pk)) if not job.is_finished else None
+    done, total = (live["done"], live["total"]) if live else (job.progress_done, job.progress_total)
+    percent = 100 if job.status == JobStatus.DONE else (min(100, round(100 * done / total)) if total else 0)
+    return {"done": done, "total": total, "message": live["message"] if live else job.progress_message,
+            "percent": percent}  # fmt: skip
 
 
 @transaction.atomic
@@ -82,6 +97,15 @@ def job_run(*, job_id: str) -> Job | None:
 
 
 def _finish(job: Job, status: str, result: dict) -> Job:
-    Job.objects.filter(pk=job.pk).update(status=status, result=result, finished_at=timezone.now())
+    live = cache.get(progress_key(job.pk)) or {}
+    Job.objects.filter(pk=job.pk).update(
+        status=status,
+        result=result,
+        finished_at=timezone.now(),
+        progress_done=live.get("done", 0),
+        progress_total=live.get("total", 0),
+        progress_message=live.get("message", ""),
+    )
+    cache.delete(progress_key(job.pk))
     job.refresh_from_db()
     return job

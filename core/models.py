@@ -190,13 +190,5 @@ class Job(models.Model):
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
-    def percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        if not self.progress_total:
-            return 0
-        return min(100, round(100 * self.progress_done / self.progress_total))
-
-    @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)

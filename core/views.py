@@ -16,7 +16,7 @@ from core.audit import audit_log
 from core.errors import DomainError
 from core.excel import Column, write_xlsx, xlsx_response
 from core.filters import AuditEventFilterSet
-from core.jobs import job_queue
+from core.jobs import job_progress, job_queue
 from core.selectors import audit_event_list, job_get_visible
 
 
@@ -141,6 +141,7 @@ class JobDetailView(OfficeRequiredMixin, TemplateView):
         issues = preview.get("issues", [])
         context.update(
             job=job,
+            progress=job_progress(job),
             counts=preview.get("counts", {}),
             errors=[issue for issue in issues if issue["level"] == "error"],
             notices=[issue for issue in issues if issue["level"] != "error"],

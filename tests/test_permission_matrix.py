@@ -75,6 +75,16 @@ MATRIX = {
     ("my_responsibilities", "get", None): EVERYONE,
     # Posted for 东华街道: only its head acknowledges; others are refused (302 with a message) or do not see it (404).
     ("task_acknowledge", "post", "street_task"): row(LOGIN, 404, 302, 302, 302, 302, 302),
+    ("manual", "get", None): EVERYONE,
+    ("coverage", "get", None): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("campaign_status", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("api:campaign-coverage", "get", "own_campaign"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:grid-list", "get", None): API_EVERYONE,
+    ("api:grid-detail", "get", "own_grid"): API_EVERYONE,
+    ("api:grid-detail", "get", "other_grid"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:point-list", "get", None): API_EVERYONE,
+    ("api:point-detail", "get", "own_point"): API_EVERYONE,
+    ("api:point-detail", "get", "other_point"): row(403, 404, 404, 200, 404, 200, 200),
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
@@ -102,7 +112,7 @@ def test_every_url_is_in_the_matrix():
 
 
 def objects():
-    from campaign.models import Indicator, IndicatorSystem, PointType, TaskAssignment
+    from campaign.models import Grid, Indicator, IndicatorSystem, Point, PointType, TaskAssignment
     from core.models import Job
 
     office = User.objects.get(username="office")
@@ -113,6 +123,10 @@ def objects():
         "other_indicator": Indicator.objects.create(system=other_system, code="Z1", name="复审指标", level=1, score=1),
         "own_point_type": PointType.objects.get(campaign__slug=OWN_CAMPAIGN, code="PT01"),
         "other_point_type": PointType.objects.create(campaign=other_campaign, code="PTX", name="复审点位"),
+        "own_grid": Grid.objects.get(code="G-DC-DH-01"),
+        "other_grid": Grid.objects.get(code="G-XC-XH-01"),
+        "own_point": Point.objects.get(code="P0001"),
+        "other_point": Point.objects.get(code="P0013"),
         "street_task": TaskAssignment.objects.get(
             indicator__code="A07.03.01", indicator__system__campaign__slug=OWN_CAMPAIGN
         ),

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from campaign.models import Campaign, Indicator, PointType, Unit, UnitMembership
+from campaign.models import Campaign, Grid, Indicator, Point, PointType, Responsibility, Unit, UnitMembership
 from core.models import User
 
 
@@ -82,3 +82,42 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     def get_methods(self, indicator) -> list[str]:
         return [m.method for m in indicator.methods.all()]
+
+
+class GridSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["id", "campaign", "code", "name", "unit"]
+
+
+class ResponsibilitySerializer(serializers.ModelSerializer):
+    gaps = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Responsibility
+        fields = ["leader_name", "unit", "post_person", "post_position", "post_phone", "gaps"]
+
+
+class PointSerializer(serializers.ModelSerializer):
+    point_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    responsibility = ResponsibilitySerializer(read_only=True, default=None)
+
+    class Meta:
+        model = Point
+        fields = [
+            "id", "campaign", "code", "name", "point_type", "grid", "address", "longitude", "latitude", "is_active",
+            "responsibility",
+        ]  # fmt: skip
+
+
+class CoverageItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CoverageSerializer(serializers.Serializer):
+    counts = serializers.DictField(child=serializers.IntegerField())
+    total = serializers.IntegerField()
+    items = serializers.DictField(child=CoverageItemSerializer(many=True))

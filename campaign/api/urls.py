@@ -9,6 +9,8 @@ router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("point-types", views.PointTypeViewSet, basename="point-type")
+router.register("grids", views.GridViewSet, basename="grid")
+router.register("points", views.PointViewSet, basename="point")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -1,18 +1,30 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign.api.serializers import (
     CampaignSerializer,
+    CoverageSerializer,
+    GridSerializer,
     IndicatorSerializer,
     MeSerializer,
+    PointSerializer,
     PointTypeSerializer,
     UnitSerializer,
 )
 from campaign.filters import CampaignFilterSet, IndicatorFilterSet, PointTypeFilterSet, UnitApiFilterSet
-from campaign.models import PointType
-from campaign.selectors import campaign_list_visible, indicator_list, unit_list, unit_relations_of_user
+from campaign.models import Grid, Point, PointType
+from campaign.selectors import (
+    Coverage,
+    campaign_coverage,
+    campaign_list_visible,
+    indicator_list,
+    unit_list,
+    unit_relations_of_user,
+)
 
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
@@ -25,6 +37,19 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return campaign_list_visible(user=self.request.user)
+
+    @extend_schema(responses=CoverageSerializer, filters=False)
+    @action(detail=True, filterset_class=None, pagination_class=None)
+    def coverage(self, request, pk=None):
+        """横到边、纵到底: the gaps that keep the campaign from "ready" (counts, and up to 500 items each). For the
+        command office and inspectors."""
+        campaign = self.get_object()
+        if not request.user.sees_citywide:
+            raise NotFound
+        coverage = campaign_coverage(campaign=campaign)
+        counts = coverage.counts()
+        items = {kind: coverage_items(getattr(coverage, kind), kind) for kind in Coverage.KINDS}
+        return Response(CoverageSerializer({"counts": counts, "total": sum(counts.values()), "items": items}).data)
 
 
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
@@ -82,3 +107,41 @@ class PointTypeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return PointType.objects.visible_to(self.request.user).order_by("campaign_id", "code")
+
+
+class GridViewSet(viewsets.ReadOnlyModelViewSet):
+    """Grids (网格) kept by the units in the user's scope (every grid for the office)."""
+
+    serializer_class = GridSerializer
+    filterset_fields = ["campaign", "unit"]
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        return Grid.objects.visible_to(self.request.user).order_by("campaign_id", "code")
+
+
+class PointViewSet(viewsets.ReadOnlyModelViewSet):
+    """Points with their responsibility manual row (责任手册): leader, unit, post and what is missing."""
+
+    serializer_class = PointSerializer
+    filterset_fields = ["campaign", "grid", "point_type", "is_active"]
+    search_fields = ["code", "name", "address"]
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        return (
+            Point.objects.visible_to(self.request.user)
+            .select_related("grid", "point_type", "responsibility")
+            .order_by("campaign_id", "code")
+            .distinct()
+        )
+
+
+def coverage_items(queryset, kind) -> list[dict]:
+    rows = []
+    for obj in queryset[:500]:
+        if kind == "tasks_unacknowledged_past_deadline":
+            rows.append({"id": obj.pk, "code": obj.indicator.code, "name": obj.indicator.name})
+        else:
+            rows.append({"id": obj.pk, "code": obj.code, "name": obj.name})
+    return rows

@@ -63,7 +63,7 @@ def test_embedded_defaults_use_sqlite_under_var_and_the_filesystem_broker(tmp_pa
     assert values["name"] == str(tmp_path / "var" / "db.sqlite3")
     assert values["embedded"] is True
     assert values["broker"] == "filesystem://"
-    assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert values["cache"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert values["language"] == "zh-hans"
     assert values["tz"] == "Asia/Shanghai"
     assert values["use_tz"] is True
