@@ -1,7 +1,21 @@
 from django.contrib import admin
 
-from campaign.models import Campaign, LeaderAssignment, Unit, UnitMembership
-from core.admin import AuditedAdminMixin
+from campaign.models import (
+    Campaign,
+    Grid,
+    Indicator,
+    IndicatorSystem,
+    LeaderAssignment,
+    Point,
+    PointType,
+    Responsibility,
+    Sampling,
+    TaskAssignment,
+    Unit,
+    UnitGroup,
+    UnitMembership,
+)
+from core.admin import AuditedAdminMixin, ReadOnlyAdminMixin
 
 
 @admin.register(Campaign)
@@ -36,3 +50,69 @@ class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(PointType)
+class PointTypeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "sample_count", "campaign"]
+    list_filter = ["campaign"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(IndicatorSystem)
+class IndicatorSystemAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "version", "campaign", "is_current", "created_at"]
+    list_filter = ["campaign", "is_current"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: the tree changes through the Excel import, which checks it whole."""
+
+    list_display = ["code", "name", "level", "score", "kind", "is_veto", "system"]
+    list_filter = ["system", "kind", "level", "is_veto"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(UnitGroup)
+class UnitGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "campaign"]
+    list_filter = ["campaign", "kind"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(TaskAssignment)
+class TaskAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["indicator", "lead_unit", "lead_group", "responsible_leader", "deadline"]
+    list_filter = ["indicator__system__campaign"]
+    search_fields = ["indicator__code", "indicator__name"]
+    autocomplete_fields = ["lead_unit", "cooperating_units"]
+    raw_id_fields = ["indicator"]
+
+
+@admin.register(Grid)
+class GridAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "unit", "campaign"]
+    list_filter = ["campaign"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["unit"]
+
+
+class ResponsibilityInline(admin.StackedInline):
+    model = Responsibility
+    autocomplete_fields = ["unit"]
+    filter_horizontal = ["target_criteria"]
+
+
+@admin.register(Point)
+class PointAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "point_type", "grid", "is_active"]
+    list_filter = ["campaign", "point_type", "is_active"]
+    search_fields = ["code", "name", "address"]
+    inlines = [ResponsibilityInline]
+    raw_id_fields = ["grid"]
+
+
+@admin.register(Sampling)
+class SamplingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["drawn_at", "campaign", "seed", "drawn_by"]

@@ -84,6 +84,7 @@ AUDIT_ACTIONS = {
     "campaign.tasks.import": _("Imported the task division"),
     "campaign.points.import": _("Imported grids and points"),
     "campaign.status": _("Changed the campaign's status"),
+    "campaign.sampling.draw": _("Drew a random sample of points"),
     "campaign.status.override": _("Overrode coverage gaps to change the status"),
     "campaign.task.acknowledge": _("Acknowledged a task"),
 }

@@ -533,3 +533,49 @@ class Responsibility(models.Model):
         if not (self.post_person and self.post_position):
             missing.append("post")
         return missing
+
+
+class Sampling(models.Model):
+    """A random draw of points the way assessors draw them: per point type, as many as its sample count. Seeded,
+    so the same seed over the same points gives the same draw; kept for later mock assessments."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="samplings"
+    )
+    seed = models.BigIntegerField(_("seed"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("drawn by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    shortfall = models.JSONField(
+        _("shortfall"), default=dict, blank=True, help_text=_("Point types with fewer points than the sample count.")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "campaign"
+
+    class Meta:
+        verbose_name = _("sampling draw")
+        verbose_name_plural = _("sampling draws")
+        ordering = ["-drawn_at"]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.drawn_at:%Y-%m-%d %H:%M} · {self.seed}"
+
+
+class SampledPoint(models.Model):
+    sampling = models.ForeignKey(
+        Sampling, verbose_name=_("sampling draw"), on_delete=models.CASCADE, related_name="sampled_points"
+    )
+    point = models.ForeignKey(Point, verbose_name=_("point"), on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(_("order drawn"))
+
+    class Meta:
+        verbose_name = _("sampled point")
+        verbose_name_plural = _("sampled points")
+        ordering = ["sampling", "position"]
+        constraints = [models.UniqueConstraint(fields=["sampling", "point"], name="sampled_point_once")]
+
+    def __str__(self):
+        return str(self.point)

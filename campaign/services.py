@@ -1,5 +1,9 @@
 """Writes to the campaign's structure. Each service is one transaction, validates, and records an audit event."""
 
+import random
+import secrets
+from collections import defaultdict
+
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -9,6 +13,10 @@ from campaign.choices import CampaignStatus, MembershipRole
 from campaign.models import (
     Campaign,
     LeaderAssignment,
+    Point,
+    PointType,
+    SampledPoint,
+    Sampling,
     TaskAcknowledgement,
     TaskAssignment,
     Unit,
@@ -183,3 +191,32 @@ def campaign_set_status(*, actor, campaign: Campaign, status: str, override_reas
         obj=campaign, data=data,
     )  # fmt: skip
     return campaign
+
+
+@transaction.atomic
+def sampling_draw(*, actor, campaign: Campaign, seed: int | None = None, note: str = "") -> Sampling:
+    """Draw points per type as the assessors do: for each point type, `sample_count` active points chosen at
+    random. The seed makes it reproducible: the same seed over the same points draws the same points."""
+    if seed is None:
+        seed = secrets.randbelow(10**9)
+    rng = random.Random(seed)  # noqa: S311 - reproducibility, not secrecy, is the point
+    points_by_type = defaultdict(list)
+    for point_id, type_id in (
+        Point.objects.filter(campaign=campaign, is_active=True).order_by("code").values_list("pk", "point_type_id")
+    ):
+        points_by_type[type_id].append(point_id)
+    chosen, shortfall = [], {}
+    for point_type in PointType.objects.filter(campaign=campaign, sample_count__gt=0).order_by("code"):
+        candidates = points_by_type.get(point_type.pk, [])
+        if len(candidates) < point_type.sample_count:
+            shortfall[point_type.code] = {"wanted": point_type.sample_count, "available": len(candidates)}
+        chosen.extend(rng.sample(candidates, min(point_type.sample_count, len(candidates))))
+    sampling = Sampling.objects.create(
+        campaign=campaign, seed=seed, drawn_by=actor if actor is not None and actor.is_authenticated else None,
+        note=note[:200], shortfall=shortfall,
+    )  # fmt: skip
+    SampledPoint.objects.bulk_create(
+        SampledPoint(sampling=sampling, point_id=point_id, position=index) for index, point_id in enumerate(chosen)
+    )
+    audit_log(action="campaign.sampling.draw", actor=actor, obj=sampling, data={"seed": seed, "points": len(chosen)})
+    return sampling

@@ -17,5 +17,8 @@ urlpatterns = [
     path("manual/", views.ManualView.as_view(), name="manual"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("campaigns/status/", views.campaign_status_view, name="campaign_status"),
+    path("samplings/", views.SamplingListView.as_view(), name="sampling_list"),
+    path("samplings/draw/", views.sampling_draw_view, name="sampling_draw"),
+    path("samplings/<int:pk>/", views.SamplingDetailView.as_view(), name="sampling_detail"),
     path("imports/template/<str:kind>/", views.ImportTemplateView.as_view(), name="import_template"),
 ]

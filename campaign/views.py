@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +17,7 @@ from campaign.forms import ImportForm
 from campaign.imports import GRID_SPEC, INDICATOR_SPEC, POINT_SPEC, POINT_TYPE_SPEC, TASK_SPEC, UNIT_SPEC
 from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
-from campaign.models import Campaign, Indicator, Point, TaskAssignment, Unit
+from campaign.models import Campaign, Indicator, Point, SampledPoint, Sampling, TaskAssignment, Unit
 from campaign.selectors import (
     Coverage,
     campaign_coverage,
@@ -34,7 +35,7 @@ from campaign.selectors import (
     unit_list,
     units_of_user,
 )
-from campaign.services import campaign_set_status, can_acknowledge, task_acknowledge
+from campaign.services import campaign_set_status, can_acknowledge, sampling_draw, task_acknowledge
 from core.choices import HeartbeatKind, Role
 from core.errors import DomainError
 from core.excel import Column, write_workbook, xlsx_response
@@ -436,3 +437,69 @@ def campaign_status_view(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(reverse("coverage"))
+
+
+class SamplingListView(LoginRequiredMixin, TemplateView):
+    """Random draws of points as the assessors will make them; staff draw, the office and inspectors read."""
+
+    template_name = "campaign/sampling_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.request.campaign
+        if not campaign or not self.request.user.sees_citywide:
+            raise Http404
+        context["samplings"] = (
+            Sampling.objects.filter(campaign=campaign)
+            .select_related("drawn_by")
+            .annotate(point_count=Count("sampled_points"))
+        )
+        context["wanted"] = sum(campaign.point_types.values_list("sample_count", flat=True))
+        return context
+
+
+class SamplingDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "campaign/sampling_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        sampling = (
+            Sampling.objects.visible_to(request.user).filter(pk=kwargs["pk"]).select_related("drawn_by").first()
+            if request.user.sees_citywide
+            else None
+        )
+        if sampling is None:
+            raise Http404
+        points = list(
+            SampledPoint.objects.filter(sampling=sampling)
+            .select_related("point", "point__point_type", "point__grid", "point__responsibility__unit")
+            .order_by("point__point_type__code", "position")
+        )
+        if request.GET.get("export") == "xlsx":
+            columns = [Column(_("Point type"), 16), Column(_("Point code"), 12), Column(_("Point"), 28),
+                       Column(_("Grid"), 20), Column(_("Address"), 28), Column(_("Responsible unit"), 22)]  # fmt: skip
+            rows = (
+                [s.point.point_type.name, s.point.code, s.point.name, s.point.grid.name, s.point.address,
+                 str(getattr(getattr(s.point, "responsibility", None), "unit", "") or "")]
+                for s in points
+            )  # fmt: skip
+            return xlsx_response(
+                filename=str(_("Sampling draw")), content=write_workbook(sheets=[(_("Sampling draw"), columns, rows)])
+            )
+        return self.render_to_response(self.get_context_data(sampling=sampling, sampled=points))
+
+
+@login_required
+@require_POST
+def sampling_draw_view(request):
+    campaign = request.campaign
+    if not campaign or not request.user.is_office:
+        raise Http404
+    seed_text = request.POST.get("seed", "").strip()
+    if seed_text and not seed_text.isdigit():
+        messages.error(request, _("The seed must be a whole number, or empty for a random one."))
+        return HttpResponseRedirect(reverse("sampling_list"))
+    sampling = sampling_draw(
+        actor=request.user, campaign=campaign, seed=int(seed_text) if seed_text else None,
+        note=request.POST.get("note", ""),
+    )  # fmt: skip
+    return HttpResponseRedirect(reverse("sampling_detail", args=[sampling.pk]))

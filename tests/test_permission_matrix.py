@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from campaign.models import Campaign, Unit
+from campaign.services import sampling_draw
 from core.models import AuditEvent, User
 
 LOGIN = "login"
@@ -85,6 +86,11 @@ MATRIX = {
     ("api:point-list", "get", None): API_EVERYONE,
     ("api:point-detail", "get", "own_point"): API_EVERYONE,
     ("api:point-detail", "get", "other_point"): row(403, 404, 404, 200, 404, 200, 200),
+    ("sampling_list", "get", None): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("sampling_draw", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("sampling_detail", "get", "sampling"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("api:sampling-list", "get", None): API_EVERYONE,
+    ("api:sampling-detail", "get", "sampling"): row(403, 404, 404, 200, 404, 200, 200),
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
@@ -123,6 +129,7 @@ def objects():
         "other_indicator": Indicator.objects.create(system=other_system, code="Z1", name="复审指标", level=1, score=1),
         "own_point_type": PointType.objects.get(campaign__slug=OWN_CAMPAIGN, code="PT01"),
         "other_point_type": PointType.objects.create(campaign=other_campaign, code="PTX", name="复审点位"),
+        "sampling": sampling_draw(actor=None, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), seed=1),
         "own_grid": Grid.objects.get(code="G-DC-DH-01"),
         "other_grid": Grid.objects.get(code="G-XC-XH-01"),
         "own_point": Point.objects.get(code="P0001"),

@@ -1,6 +1,16 @@
 from rest_framework import serializers
 
-from campaign.models import Campaign, Grid, Indicator, Point, PointType, Responsibility, Unit, UnitMembership
+from campaign.models import (
+    Campaign,
+    Grid,
+    Indicator,
+    Point,
+    PointType,
+    Responsibility,
+    Sampling,
+    Unit,
+    UnitMembership,
+)
 from core.models import User
 
 
@@ -121,3 +131,14 @@ class CoverageSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     total = serializers.IntegerField()
     items = serializers.DictField(child=CoverageItemSerializer(many=True))
+
+
+class SamplingSerializer(serializers.ModelSerializer):
+    points = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sampling
+        fields = ["id", "campaign", "seed", "drawn_at", "note", "shortfall", "points"]
+
+    def get_points(self, sampling) -> list[str]:
+        return [sampled.point.code for sampled in sampling.sampled_points.all()]

@@ -11,6 +11,7 @@ router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("point-types", views.PointTypeViewSet, basename="point-type")
 router.register("grids", views.GridViewSet, basename="grid")
 router.register("points", views.PointViewSet, basename="point")
+router.register("samplings", views.SamplingViewSet, basename="sampling")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

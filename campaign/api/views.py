@@ -1,3 +1,4 @@
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -13,10 +14,11 @@ from campaign.api.serializers import (
     MeSerializer,
     PointSerializer,
     PointTypeSerializer,
+    SamplingSerializer,
     UnitSerializer,
 )
 from campaign.filters import CampaignFilterSet, IndicatorFilterSet, PointTypeFilterSet, UnitApiFilterSet
-from campaign.models import Grid, Point, PointType
+from campaign.models import Grid, Point, PointType, SampledPoint, Sampling
 from campaign.selectors import (
     Coverage,
     campaign_coverage,
@@ -145,3 +147,19 @@ def coverage_items(queryset, kind) -> list[dict]:
         else:
             rows.append({"id": obj.pk, "code": obj.code, "name": obj.name})
     return rows
+
+
+class SamplingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Random draws of points (for the office and inspectors), each with its seed and the points drawn."""
+
+    serializer_class = SamplingSerializer
+    filterset_fields = ["campaign"]
+
+    def get_queryset(self):
+        if not getattr(self.request.user, "sees_citywide", False):
+            return Sampling.objects.none()
+        return (
+            Sampling.objects.visible_to(self.request.user)
+            .prefetch_related(Prefetch("sampled_points", queryset=SampledPoint.objects.select_related("point")))
+            .order_by("-drawn_at")
+        )
