@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from campaign.choices import CampaignStatus, IndicatorKind, UnitType
+from campaign.exports import manual_columns, manual_row
 from campaign.filters import CriterionTaskFilterSet, ManualFilterSet, UnitPageFilterSet
 from campaign.forms import ImportForm
 from campaign.imports import GRID_SPEC, INDICATOR_SPEC, POINT_SPEC, POINT_TYPE_SPEC, TASK_SPEC, UNIT_SPEC
@@ -357,19 +358,10 @@ class ManualView(FilteredListView):
     filterset_class = ManualFilterSet
     paginate_by = 500
     export_title = gettext_lazy("Responsibility manual")
-    export_columns = [
-        Column(gettext_lazy("Grid"), 20),
-        Column(gettext_lazy("Point code"), 12),
-        Column(gettext_lazy("Point"), 28),
-        Column(gettext_lazy("Point type"), 16),
-        Column(gettext_lazy("Address"), 28),
-        Column(gettext_lazy("Responsible leader"), 18),
-        Column(gettext_lazy("Responsible unit"), 22),
-        Column(gettext_lazy("Person on the post"), 12),
-        Column(gettext_lazy("Post"), 18),
-        Column(gettext_lazy("Post phone"), 14),
-        Column(gettext_lazy("Target criteria"), 10),
-    ]
+
+    @property
+    def export_columns(self):
+        return manual_columns()
 
     def get_queryset(self):
         campaign = self.request.campaign
@@ -382,13 +374,7 @@ class ManualView(FilteredListView):
         return point.custom_targets or self.target_counts.get(point.point_type_id, 0)
 
     def export_row(self, point):
-        row = getattr(point, "responsibility", None)
-        return [
-            point.grid.name, point.code, point.name, point.point_type.name, point.address,
-            row.leader_name if row else "", str(row.unit) if row and row.unit else "",
-            row.post_person if row else "", row.post_position if row else "", row.post_phone if row else "",
-            self.targets(point),
-        ]  # fmt: skip
+        return manual_row(point, self.target_counts)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

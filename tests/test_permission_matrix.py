@@ -91,6 +91,8 @@ MATRIX = {
     ("sampling_detail", "get", "sampling"): row(LOGIN, 404, 404, 200, 404, 200, 200),
     ("api:sampling-list", "get", None): API_EVERYONE,
     ("api:sampling-detail", "get", "sampling"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:task-assignment-list", "get", None): API_EVERYONE,
+    ("api:task-assignment-detail", "get", "street_task"): row(403, 404, 200, 200, 200, 200, 200),
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),

@@ -8,6 +8,7 @@ from campaign.models import (
     PointType,
     Responsibility,
     Sampling,
+    TaskAssignment,
     Unit,
     UnitMembership,
 )
@@ -142,3 +143,20 @@ class SamplingSerializer(serializers.ModelSerializer):
 
     def get_points(self, sampling) -> list[str]:
         return [sampled.point.code for sampled in sampling.sampled_points.all()]
+
+
+class TaskAssignmentSerializer(serializers.ModelSerializer):
+    criterion = serializers.CharField(source="indicator.code", read_only=True)
+    criterion_name = serializers.CharField(source="indicator.name", read_only=True)
+    lead = serializers.CharField(source="lead_name", read_only=True)
+    acknowledged_by_units = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskAssignment
+        fields = [
+            "id", "criterion", "criterion_name", "lead_unit", "lead_group", "lead", "cooperating_units",
+            "cooperating_groups", "responsible_leader", "deadline", "standard", "acknowledged_by_units",
+        ]  # fmt: skip
+
+    def get_acknowledged_by_units(self, task) -> list[int]:
+        return [acknowledgement.unit_id for acknowledgement in task.acknowledgements.all()]

@@ -12,6 +12,7 @@ router.register("point-types", views.PointTypeViewSet, basename="point-type")
 router.register("grids", views.GridViewSet, basename="grid")
 router.register("points", views.PointViewSet, basename="point")
 router.register("samplings", views.SamplingViewSet, basename="sampling")
+router.register("task-assignments", views.TaskAssignmentViewSet, basename="task-assignment")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -15,10 +15,11 @@ from campaign.api.serializers import (
     PointSerializer,
     PointTypeSerializer,
     SamplingSerializer,
+    TaskAssignmentSerializer,
     UnitSerializer,
 )
 from campaign.filters import CampaignFilterSet, IndicatorFilterSet, PointTypeFilterSet, UnitApiFilterSet
-from campaign.models import Grid, Point, PointType, SampledPoint, Sampling
+from campaign.models import Grid, Point, PointType, SampledPoint, Sampling, TaskAssignment
 from campaign.selectors import (
     Coverage,
     campaign_coverage,
@@ -162,4 +163,22 @@ class SamplingViewSet(viewsets.ReadOnlyModelViewSet):
             Sampling.objects.visible_to(self.request.user)
             .prefetch_related(Prefetch("sampled_points", queryset=SampledPoint.objects.select_related("point")))
             .order_by("-drawn_at")
+        )
+
+
+class TaskAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """The task division: each criterion's lead (a unit or a named set), cooperating units, responsible leader,
+    deadline, standard and which units acknowledged it. Units see the tasks they lead or cooperate on."""
+
+    serializer_class = TaskAssignmentSerializer
+    filterset_fields = ["lead_unit", "lead_group", "deadline"]
+    search_fields = ["indicator__code", "indicator__name"]
+    ordering_fields = ["deadline", "indicator__position"]
+
+    def get_queryset(self):
+        return (
+            TaskAssignment.objects.visible_to(self.request.user)
+            .select_related("indicator", "lead_unit", "lead_group")
+            .prefetch_related("cooperating_units", "cooperating_groups", "acknowledgements")
+            .order_by("indicator__system__campaign_id", "indicator__position")
         )

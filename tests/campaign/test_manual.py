@@ -165,3 +165,26 @@ def test_the_coverage_api_lists_the_gaps(client, demo_users, demo):
     ]
     client.force_login(demo_users["liaison_community"])
     assert client.get(f"/api/v1/campaigns/{demo.campaign.pk}/coverage/").status_code == 404
+
+
+def test_the_commands_import_points_and_export_the_manual(demo, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "code,name,point_type,grid,unit,leader,post_person,post_position\n"
+        "C1,新建社区,PT01,G-GX-KC-02,创新社区,管委会副主任 魏东,范伟,社区书记\n",
+        encoding="utf-8",
+    )
+    call_command("import_points", str(path), campaign=demo.campaign.slug, dry_run=True)
+    assert not Point.objects.filter(code="C1").exists()
+    with pytest.raises(CommandError):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("code,name,point_type,grid\nC2,x,PT99,G-GX-KC-02\n", encoding="utf-8")
+        call_command("import_points", str(bad), campaign=demo.campaign.slug)
+    out = tmp_path / "manual.xlsx"
+    call_command("export_manual", str(out), campaign=demo.campaign.slug)
+    rows = list(load_workbook(out, read_only=True).active.values)
+    assert len(rows) == 24
+    with pytest.raises(CommandError):
+        call_command("export_manual", str(tmp_path / "manual.pdf"), campaign=demo.campaign.slug)
