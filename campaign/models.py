@@ -561,7 +561,7 @@ class Sampling(models.Model):
         ordering = ["-drawn_at"]
 
     def __str__(self):
-        return f"{self.campaign} · {self.drawn_at:%Y-%m-%d %H:%M} · {self.seed}"
+        return f"{self.campaign} · {timezone.localtime(self.drawn_at):%Y-%m-%d %H:%M} · {self.seed}"
 
 
 class SampledPoint(models.Model):

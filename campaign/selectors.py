@@ -165,8 +165,13 @@ def indicator_tree(*, campaign: Campaign) -> IndicatorTree:
     return IndicatorTree(system=system, nodes=nodes, totals=dict(totals))
 
 
-def point_type_list(*, campaign: Campaign) -> QuerySet[PointType]:
-    return PointType.objects.filter(campaign=campaign).annotate(indicator_count=Count("indicators")).order_by("code")
+def point_type_list(*, campaign: Campaign) -> list[PointType]:
+    """Point types with how many criteria of the current assessment system apply to each."""
+    counts = criteria_count_by_point_type(campaign=campaign)
+    point_types = list(PointType.objects.filter(campaign=campaign).order_by("code"))
+    for point_type in point_types:
+        point_type.criteria_count = counts.get(point_type.pk, 0)
+    return point_types
 
 
 def indicator_list(*, user) -> QuerySet[Indicator]:
@@ -323,8 +328,13 @@ def campaign_coverage(*, campaign: Campaign, today=None) -> Coverage:
 
 
 def points_of_unit(*, unit: Unit) -> QuerySet[Point]:
+    """Points the unit or the units below it answer for, or that lie in grids they keep."""
     return (
-        Point.objects.filter(responsibility__unit=unit, is_active=True)
-        .select_related("grid", "point_type", "responsibility")
+        Point.objects.filter(
+            Q(responsibility__unit__path__startswith=unit.path) | Q(grid__unit__path__startswith=unit.path),
+            is_active=True,
+        )
+        .distinct()
+        .select_related("grid", "point_type", "responsibility", "responsibility__unit")
         .order_by("grid__code", "code")
     )

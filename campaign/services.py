@@ -209,7 +209,11 @@ def sampling_draw(*, actor, campaign: Campaign, seed: int | None = None, note: s
     for point_type in PointType.objects.filter(campaign=campaign, sample_count__gt=0).order_by("code"):
         candidates = points_by_type.get(point_type.pk, [])
         if len(candidates) < point_type.sample_count:
-            shortfall[point_type.code] = {"wanted": point_type.sample_count, "available": len(candidates)}
+            shortfall[point_type.code] = {
+                "name": point_type.name,
+                "wanted": point_type.sample_count,
+                "available": len(candidates),
+            }
         chosen.extend(rng.sample(candidates, min(point_type.sample_count, len(candidates))))
     sampling = Sampling.objects.create(
         campaign=campaign, seed=seed, drawn_by=actor if actor is not None and actor.is_authenticated else None,

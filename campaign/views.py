@@ -4,6 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -168,6 +169,16 @@ def campaign_switch(request):
     return HttpResponseRedirect(next_url)
 
 
+# Where to look at what an import wrote.
+IMPORT_RESULT_PAGES = {
+    "import.indicators": "indicator_tree",
+    "import.point_types": "indicator_tree",
+    "import.units": "unit_list",
+    "import.tasks": "task_division",
+    "import.points": "manual",
+}
+
+
 class ImportView(OfficeRequiredMixin, FormView):
     """Upload a file: it is checked at once and the plan (what will be created, updated, removed) and every
     problem are shown on the job page; nothing is written until staff confirm there."""
@@ -192,7 +203,12 @@ class ImportView(OfficeRequiredMixin, FormView):
             user=self.request.user,
             campaign_id=campaign.pk,
             uploaded=upload,
-            result={"preview": plan.summary(), "has_errors": plan.has_errors},
+            result={
+                "preview": plan.summary(),
+                "has_errors": plan.has_errors,
+                "next_url": reverse(IMPORT_RESULT_PAGES[kind]),
+                "again_url": f"{reverse('import_new')}?kind={kind}",
+            },
         )
         return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
 
@@ -292,6 +308,9 @@ class TaskDivisionView(FilteredListView):
             return Indicator.objects.none()
         return criteria_with_tasks(user=self.request.user, campaign=campaign)
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(today=timezone.localdate(), **kwargs)
+
     def export_row(self, criterion):
         task = getattr(criterion, "task_assignment", None)
         return [
@@ -322,6 +341,7 @@ class MyResponsibilitiesView(LoginRequiredMixin, TemplateView):
         campaign = self.request.campaign
         units = list(units_of_user(user=user, campaign=campaign).filter(memberships__user=user)) if campaign else []
         context["campaign"] = campaign if campaign else None
+        context["today"] = timezone.localdate()
         context["sections"] = [
             {
                 "unit": unit,
@@ -439,6 +459,7 @@ class SamplingListView(LoginRequiredMixin, TemplateView):
             Sampling.objects.filter(campaign=campaign)
             .select_related("drawn_by")
             .annotate(point_count=Count("sampled_points"))
+            .order_by("-drawn_at")
         )
         context["wanted"] = sum(campaign.point_types.values_list("sample_count", flat=True))
         return context

@@ -117,7 +117,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="core_audit_object_idx")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_repr} {self.action}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M:%S} {self.actor_repr} {self.action}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -147,7 +147,7 @@ class Heartbeat(models.Model):
         verbose_name_plural = _("heartbeats")
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.last_seen_at):%Y-%m-%d %H:%M:%S}"
 
     def is_stale(self, *, now=None, max_age_seconds=180) -> bool:
         now = now or timezone.now()
@@ -187,7 +187,7 @@ class Job(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.filename or self.kind} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_finished(self) -> bool:

@@ -188,3 +188,20 @@ def test_the_commands_import_points_and_export_the_manual(demo, tmp_path, capsys
     assert len(rows) == 24
     with pytest.raises(CommandError):
         call_command("export_manual", str(tmp_path / "manual.pdf"), campaign=demo.campaign.slug)
+
+
+def test_the_point_type_table_counts_criteria_not_every_level(client, demo_users):
+    client.force_login(demo_users["office"])
+    point_types = {pt.code: pt.criteria_count for pt in client.get("/indicators/").context["point_types"]}
+    assert point_types["PT01"] == 5
+    manual = client.get("/manual/", {"q": "P0001"}).context["object_list"]
+    assert manual[0].target_count == 5
+
+
+def test_a_street_head_sees_the_points_of_the_street_and_overdue_tasks(client, demo_users):
+    client.force_login(demo_users["head_street"])
+    response = client.get("/my-responsibilities/")
+    points = {p.code for section in response.context["sections"] for p in section["points"]}
+    assert points == {"P0001", "P0002", "P0003", "P0004", "P0005", "P0006", "P0007"}
+    # The demo task deadlines (2025) are past and unacknowledged: flagged.
+    assert "已逾期" in response.content.decode()

@@ -22,7 +22,7 @@ def test_a_draw_takes_sample_count_points_per_type_and_the_seed_reproduces_it(de
     available = Point.objects.filter(point_type=communities, is_active=True).count()
     assert picked == min(communities.sample_count, available) == 5
     # The demo city has fewer markets than the assessors sample: the shortfall is recorded.
-    assert first.shortfall["PT07"] == {"wanted": 3, "available": 2}
+    assert first.shortfall["PT07"] == {"name": "农贸（集贸）市场", "wanted": 3, "available": 2}
     assert AuditEvent.objects.filter(action="campaign.sampling.draw").count() == 3
 
 
