@@ -6,6 +6,7 @@ from campaign.models import (
     Indicator,
     IndicatorSystem,
     LeaderAssignment,
+    Pairing,
     Point,
     PointType,
     Responsibility,
@@ -76,9 +77,10 @@ class IndicatorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(UnitGroup)
 class UnitGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "campaign"]
+    list_display = ["name", "kind", "commander", "lead_unit", "campaign"]
     list_filter = ["campaign", "kind"]
     filter_horizontal = ["members"]
+    autocomplete_fields = ["lead_unit"]
 
 
 @admin.register(TaskAssignment)
@@ -116,3 +118,9 @@ class PointAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(Sampling)
 class SamplingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["drawn_at", "campaign", "seed", "drawn_by"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["unit", "partner", "note"]
+    autocomplete_fields = ["unit", "partner"]

@@ -93,3 +93,5 @@ AUDIT_ACTIONS = {
 class UnitGroupKind(models.TextChoices):
     PEER = "peer", _("Peer group (ranked together)")
     SET = "set", _("Named set (e.g. 各区人民政府)")
+    COMMAND = "command", _("Command group (专项整治指挥部)")
+    BUNDLE = "bundle", _("Bundle sharing reward and penalty (捆绑式考评)")

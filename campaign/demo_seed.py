@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel
 from campaign.imports import IndicatorImport, PointImport, TaskAssignmentImport
-from campaign.models import Campaign, Grid, Unit, UnitGroup
+from campaign.models import Campaign, Grid, Pairing, Unit, UnitGroup
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
 from core.models import User
@@ -29,6 +29,7 @@ OFFICE_PERMISSIONS = [
     ("campaign", "leaderassignment"),
     ("campaign", "pointtype"),
     ("campaign", "unitgroup"),
+    ("campaign", "pairing"),
     ("campaign", "taskassignment"),
     ("campaign", "grid"),
     ("campaign", "point"),
@@ -71,6 +72,14 @@ def _seed_groups(campaign: Campaign, units: dict[str, Unit]):
         else:
             members = [units[code] for code in row["members"].split("|")]
         group.members.add(*members)
+    for row in _read("group_leaders.csv"):
+        UnitGroup.objects.filter(campaign=campaign, name=row["name"], commander="", lead_unit=None).update(
+            commander=row["commander"], deputies=row["deputies"], lead_unit=units[row["lead_unit"]]
+        )
+    for row in _read("pairings.csv"):
+        Pairing.objects.get_or_create(
+            unit=units[row["unit"]], partner=units[row["partner"]], defaults={"note": row["note"]}
+        )
 
 
 def _seed_grids(campaign: Campaign, units: dict[str, Unit]):

@@ -308,13 +308,24 @@ class IndicatorMethod(models.Model):
 
 
 class UnitGroup(models.Model):
-    """A named set of units: a peer group ranked together (streets with streets), or a set the office's sheets
-    name as one (各区人民政府, 市直各窗口单位)."""
+    """A named set of units: a peer group ranked together (streets with streets), a set the office's sheets name
+    as one (各区人民政府), a command group (专项整治指挥部, with its commander and deputies, scored from its member
+    units) or a bundle (a street with its bureaus and communities, sharing one score)."""
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=UnitGroupKind.choices, default=UnitGroupKind.SET)
     members = models.ManyToManyField(Unit, verbose_name=_("members"), related_name="unit_groups", blank=True)
+    commander = models.CharField(
+        _("commander"), max_length=100, blank=True, help_text=_("Command groups: 指挥长 (name and position).")
+    )
+    deputies = models.CharField(
+        _("deputy commanders"), max_length=300, blank=True, help_text=_("Command groups: 副指挥长, separated by 、.")
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("Bundles: the street at its head; command groups: the unit that runs it."),
+    )  # fmt: skip
 
     objects = ScopedQuerySet.as_manager()
     scope_campaign_lookup = "campaign"
@@ -579,3 +590,30 @@ class SampledPoint(models.Model):
 
     def __str__(self):
         return str(self.point)
+
+
+class Pairing(models.Model):
+    """结对共建: a bureau paired with a community (or another unit) it helps."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="pairings")
+    partner = models.ForeignKey(
+        Unit, verbose_name=_("paired with"), on_delete=models.CASCADE, related_name="paired_by"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "partner"], name="pairing_unique"),
+            models.CheckConstraint(condition=~Q(unit=models.F("partner")), name="pairing_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} ↔ {self.partner}"
+
+    @staticmethod
+    def scope_q(paths):
+        return paths_q("unit", paths) | paths_q("partner", paths)

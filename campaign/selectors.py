@@ -14,6 +14,7 @@ from campaign.models import (
     Indicator,
     IndicatorSystem,
     LeaderAssignment,
+    Pairing,
     Point,
     PointType,
     TaskAcknowledgement,
@@ -338,3 +339,12 @@ def points_of_unit(*, unit: Unit) -> QuerySet[Point]:
         .select_related("grid", "point_type", "responsibility", "responsibility__unit")
         .order_by("grid__code", "code")
     )
+
+
+def unit_groups_of(*, unit: Unit) -> list[UnitGroup]:
+    """The command groups, bundles, peer groups and named sets a unit belongs to or leads."""
+    return list(UnitGroup.objects.filter(Q(members=unit) | Q(lead_unit=unit)).distinct().order_by("kind", "name"))
+
+
+def pairings_of(*, unit: Unit) -> list[Pairing]:
+    return list(Pairing.objects.filter(Q(unit=unit) | Q(partner=unit)).select_related("unit", "partner"))

@@ -28,12 +28,14 @@ from campaign.selectors import (
     indicator_tree,
     leaders_answering_for,
     manual_points,
+    pairings_of,
     point_type_list,
     points_of_unit,
     tasks_of_unit,
     unit_ancestors,
     unit_counts_by_type,
     unit_get_visible,
+    unit_groups_of,
     unit_list,
     units_of_user,
 )
@@ -148,6 +150,8 @@ class UnitDetailView(LoginRequiredMixin, TemplateView):
         visible = set(Unit.objects.visible_to(user).filter(pk__in=unit.ancestor_ids()).values_list("pk", flat=True))
         context["ancestors"] = [(ancestor, ancestor.pk in visible) for ancestor in unit_ancestors(unit=unit)]
         context["leaders"] = leaders_answering_for(unit=unit)
+        context["groups"] = unit_groups_of(unit=unit)
+        context["pairings"] = pairings_of(unit=unit)
         context["children"] = unit_list(user=user, campaign=unit.campaign).filter(parent=unit)
         return context
 

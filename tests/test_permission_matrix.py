@@ -93,6 +93,13 @@ MATRIX = {
     ("api:sampling-detail", "get", "sampling"): row(403, 404, 404, 200, 404, 200, 200),
     ("api:task-assignment-list", "get", None): API_EVERYONE,
     ("api:task-assignment-detail", "get", "street_task"): row(403, 404, 200, 200, 200, 200, 200),
+    ("api:unit-group-list", "get", None): API_EVERYONE,
+    ("api:unit-group-detail", "get", "command_group"): API_EVERYONE,
+    ("api:command-group-list", "get", None): API_EVERYONE,
+    ("api:command-group-detail", "get", "command_group"): API_EVERYONE,
+    ("api:pairing-list", "get", None): API_EVERYONE,
+    ("api:pairing-detail", "get", "own_pairing"): row(403, 200, 200, 200, 200, 200, 200),
+    ("api:pairing-detail", "get", "other_pairing"): row(403, 404, 404, 200, 404, 200, 200),
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
@@ -120,7 +127,16 @@ def test_every_url_is_in_the_matrix():
 
 
 def objects():
-    from campaign.models import Grid, Indicator, IndicatorSystem, Point, PointType, TaskAssignment
+    from campaign.models import (
+        Grid,
+        Indicator,
+        IndicatorSystem,
+        Pairing,
+        Point,
+        PointType,
+        TaskAssignment,
+        UnitGroup,
+    )
     from core.models import Job
 
     office = User.objects.get(username="office")
@@ -133,6 +149,9 @@ def objects():
         "other_point_type": PointType.objects.create(campaign=other_campaign, code="PTX", name="复审点位"),
         "sampling": sampling_draw(actor=None, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), seed=1),
         "own_grid": Grid.objects.get(code="G-DC-DH-01"),
+        "command_group": UnitGroup.objects.get(name="市容环境整治指挥部"),
+        "own_pairing": Pairing.objects.get(partner__code="SFS-DC-DH-XF"),
+        "other_pairing": Pairing.objects.get(partner__code="SFS-XC-XH-LY"),
         "other_grid": Grid.objects.get(code="G-XC-XH-01"),
         "own_point": Point.objects.get(code="P0001"),
         "other_point": Point.objects.get(code="P0013"),

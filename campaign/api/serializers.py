@@ -4,12 +4,14 @@ from campaign.models import (
     Campaign,
     Grid,
     Indicator,
+    Pairing,
     Point,
     PointType,
     Responsibility,
     Sampling,
     TaskAssignment,
     Unit,
+    UnitGroup,
     UnitMembership,
 )
 from core.models import User
@@ -160,3 +162,15 @@ class TaskAssignmentSerializer(serializers.ModelSerializer):
 
     def get_acknowledged_by_units(self, task) -> list[int]:
         return [acknowledgement.unit_id for acknowledgement in task.acknowledgements.all()]
+
+
+class UnitGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UnitGroup
+        fields = ["id", "campaign", "name", "kind", "commander", "deputies", "lead_unit", "members"]
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pairing
+        fields = ["id", "unit", "partner", "note"]

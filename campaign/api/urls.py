@@ -13,6 +13,9 @@ router.register("grids", views.GridViewSet, basename="grid")
 router.register("points", views.PointViewSet, basename="point")
 router.register("samplings", views.SamplingViewSet, basename="sampling")
 router.register("task-assignments", views.TaskAssignmentViewSet, basename="task-assignment")
+router.register("unit-groups", views.UnitGroupViewSet, basename="unit-group")
+router.register("command-groups", views.CommandGroupViewSet, basename="command-group")
+router.register("pairings", views.PairingViewSet, basename="pairing")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

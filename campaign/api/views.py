@@ -12,14 +12,17 @@ from campaign.api.serializers import (
     GridSerializer,
     IndicatorSerializer,
     MeSerializer,
+    PairingSerializer,
     PointSerializer,
     PointTypeSerializer,
     SamplingSerializer,
     TaskAssignmentSerializer,
+    UnitGroupSerializer,
     UnitSerializer,
 )
+from campaign.choices import UnitGroupKind
 from campaign.filters import CampaignFilterSet, IndicatorFilterSet, PointTypeFilterSet, UnitApiFilterSet
-from campaign.models import Grid, Point, PointType, SampledPoint, Sampling, TaskAssignment
+from campaign.models import Grid, Pairing, Point, PointType, SampledPoint, Sampling, TaskAssignment, UnitGroup
 from campaign.selectors import (
     Coverage,
     campaign_coverage,
@@ -182,3 +185,33 @@ class TaskAssignmentViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("cooperating_units", "cooperating_groups", "acknowledgements")
             .order_by("indicator__system__campaign_id", "indicator__position")
         )
+
+
+class UnitGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    """Groups of units: peer groups, named sets, command groups (专项整治指挥部) and bundles (捆绑式考评)."""
+
+    serializer_class = UnitGroupSerializer
+    filterset_fields = ["campaign", "kind"]
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return UnitGroup.objects.visible_to(self.request.user).prefetch_related("members").order_by("kind", "name")
+
+
+class CommandGroupViewSet(UnitGroupViewSet):
+    """The special command groups (专项整治指挥部): commander, deputies and member units."""
+
+    filterset_fields = ["campaign"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=UnitGroupKind.COMMAND)
+
+
+class PairingViewSet(viewsets.ReadOnlyModelViewSet):
+    """结对共建: units paired to help each other; a unit sees the pairings it is part of."""
+
+    serializer_class = PairingSerializer
+    filterset_fields = ["unit", "partner"]
+
+    def get_queryset(self):
+        return Pairing.objects.visible_to(self.request.user).order_by("pk")

@@ -112,3 +112,22 @@ def test_the_task_division_exports_and_keeps_its_query_count(client, demo_users,
         )
         task.cooperating_units.add(Unit.objects.get(code="SFS-B-WMB"))
     assert count() == before
+
+
+def test_command_groups_bundles_and_pairings_show_on_the_unit_page_and_api(client, demo_users):
+    bureau = Unit.objects.get(code="SFS-B-CGJ")
+    client.force_login(demo_users["liaison_bureau"])
+    response = client.get(f"/units/{bureau.pk}/")
+    assert sorted(g.name for g in response.context["groups"]) == [
+        "东华街道捆绑考评组",
+        "市容环境整治指挥部",
+        "市直部门",
+    ]
+    html = response.content.decode()
+    assert "分管副市长 刘建" in html and "幸福社区" in html
+    body = client.get("/api/v1/command-groups/").json()
+    assert {row["name"] for row in body["results"]} == {"市容环境整治指挥部", "交通秩序整治指挥部"}
+    command = next(row for row in body["results"] if row["name"] == "市容环境整治指挥部")
+    assert bureau.pk in command["members"] and command["lead_unit"] == bureau.pk
+    pairings = client.get("/api/v1/pairings/").json()["results"]
+    assert [(p["unit"], p["partner"]) for p in pairings] == [(bureau.pk, Unit.objects.get(code="SFS-DC-DH-XF").pk)]
