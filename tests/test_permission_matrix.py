@@ -56,7 +56,10 @@ MATRIX = {
     ("api:unit-list", "get", None): API_EVERYONE,
     ("api:unit-detail", "get", "own_unit"): API_EVERYONE,
     ("api:unit-detail", "get", "other_unit"): row(403, 404, 404, 200, 404, 200, 200),
-    ("api:unit-list", "post", None): row(403, 403, 403, 403, 403, 405, 405),
+    # Staff may write; an empty body is refused with reasons.
+    ("api:unit-list", "post", None): row(403, 403, 403, 403, 403, 400, 400),
+    ("api:unit-detail", "patch", "own_unit"): row(403, 403, 403, 403, 403, 200, 200),
+    ("api:campaign-list", "post", None): row(403, 403, 403, 403, 403, 400, 400),
     ("api:unit-detail", "delete", "own_unit"): row(403, 403, 403, 403, 403, 405, 405),
     ("api:api_token", "post", None): row(400, 400, 400, 400, 400, 400, 400),
     ("api_schema", "get", None): API_EVERYONE,

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from campaign.models import (
@@ -174,3 +175,33 @@ class PairingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pairing
         fields = ["id", "unit", "partner", "note"]
+
+
+class CampaignWriteSerializer(serializers.ModelSerializer):
+    """What staff may set on a campaign; the status changes through the coverage check, not here."""
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "slug", "title_level", "city_level", "target", "target_rank", "target_score", "window_start",
+            "window_end",
+        ]  # fmt: skip
+
+
+class UnitWriteSerializer(serializers.ModelSerializer):
+    parent = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Unit
+        fields = ["campaign", "parent", "code", "name", "short_name", "type", "head_name", "leader_in_charge",
+                  "phone", "is_active"]  # fmt: skip
+        validators = []  # uniqueness is checked by the service's full_clean, with the same message as the forms
+
+    def validate(self, attrs):
+        campaign = attrs.get("campaign") or getattr(self.instance, "campaign", None)
+        parent = attrs.get("parent")
+        if parent is not None and campaign is not None and parent.campaign_id != campaign.pk:
+            raise serializers.ValidationError({"parent": _("The parent unit belongs to another campaign.")})
+        if self.instance is not None and "campaign" in attrs and attrs["campaign"] != self.instance.campaign:
+            raise serializers.ValidationError({"campaign": _("A unit cannot move to another campaign.")})
+        return attrs

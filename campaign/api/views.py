@@ -1,6 +1,7 @@
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -8,6 +9,7 @@ from rest_framework.views import APIView
 
 from campaign.api.serializers import (
     CampaignSerializer,
+    CampaignWriteSerializer,
     CoverageSerializer,
     GridSerializer,
     IndicatorSerializer,
@@ -19,6 +21,7 @@ from campaign.api.serializers import (
     TaskAssignmentSerializer,
     UnitGroupSerializer,
     UnitSerializer,
+    UnitWriteSerializer,
 )
 from campaign.choices import UnitGroupKind
 from campaign.filters import CampaignFilterSet, IndicatorFilterSet, PointTypeFilterSet, UnitApiFilterSet
@@ -31,12 +34,36 @@ from campaign.selectors import (
     unit_list,
     unit_relations_of_user,
 )
+from campaign.services import campaign_create, campaign_update, unit_create, unit_move, unit_update
 
 
-class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
-    """Campaigns the user takes part in (every campaign for the command office and inspectors)."""
+class CampaignViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):  # fmt: skip
+    """Campaigns the user takes part in (every campaign for the command office and inspectors). Staff create and
+    change them; the status moves through the coverage check."""
 
     serializer_class = CampaignSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return CampaignWriteSerializer if self.action in ("create", "partial_update") else CampaignSerializer
+
+    @extend_schema(request=CampaignWriteSerializer, responses=CampaignSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = CampaignWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        campaign = campaign_create(actor=request.user, **serializer.validated_data)
+        return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CampaignWriteSerializer, responses=CampaignSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        campaign = self.get_object()
+        serializer = CampaignWriteSerializer(campaign, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        campaign = campaign_update(actor=request.user, campaign=campaign, **serializer.validated_data)
+        return Response(CampaignSerializer(campaign).data)
+
     filterset_class = CampaignFilterSet
     search_fields = ["name", "slug"]
     ordering_fields = ["window_start", "name", "id"]
@@ -58,11 +85,38 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(CoverageSerializer({"counts": counts, "total": sum(counts.values()), "items": items}).data)
 
 
-class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+class UnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Responsible units within the user's scope. Filter by `campaign`, `type`, `parent`, `within` (a unit and
-    its subtree) or `q` (name or code)."""
+    its subtree) or `q` (name or code). Staff create units and change them (a new `parent` moves the unit with its
+    subtree); units are deactivated (`is_active`), never deleted, since records refer to them."""
 
     serializer_class = UnitSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return UnitWriteSerializer if self.action in ("create", "partial_update") else UnitSerializer
+
+    @extend_schema(request=UnitWriteSerializer, responses=UnitSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = UnitWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        unit = unit_create(actor=request.user, campaign=data.pop("campaign"), parent=data.pop("parent", None), **data)
+        return Response(UnitSerializer(unit_list(user=request.user).get(pk=unit.pk)).data, status=201)
+
+    @extend_schema(request=UnitWriteSerializer, responses=UnitSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        unit = self.get_object()
+        serializer = UnitWriteSerializer(unit, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("campaign", None)
+        with transaction.atomic():
+            if "parent" in data:
+                unit = unit_move(actor=request.user, unit=unit, parent=data.pop("parent"))
+            unit = unit_update(actor=request.user, unit=unit, **data)
+        return Response(UnitSerializer(unit_list(user=request.user).get(pk=unit.pk)).data)
+
     filterset_class = UnitApiFilterSet
     ordering_fields = ["path", "code", "name"]
 
