@@ -6,6 +6,7 @@ from campaign.models import (
     Indicator,
     IndicatorSystem,
     LeaderAssignment,
+    OperationStandard,
     Pairing,
     Point,
     PointType,
@@ -124,3 +125,11 @@ class SamplingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class PairingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["unit", "partner", "note"]
     autocomplete_fields = ["unit", "partner"]
+
+
+@admin.register(OperationStandard)
+class OperationStandardAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["indicator", "point_type"]
+    list_filter = ["point_type__campaign", "point_type"]
+    search_fields = ["indicator__code", "indicator__name", "text"]
+    raw_id_fields = ["indicator"]

@@ -83,6 +83,7 @@ AUDIT_ACTIONS = {
     "campaign.units.import": _("Imported the units"),
     "campaign.tasks.import": _("Imported the task division"),
     "campaign.points.import": _("Imported grids and points"),
+    "campaign.standards.import": _("Imported the operations manual"),
     "campaign.status": _("Changed the campaign's status"),
     "campaign.sampling.draw": _("Drew a random sample of points"),
     "campaign.status.override": _("Overrode coverage gaps to change the status"),

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel
-from campaign.imports import IndicatorImport, PointImport, TaskAssignmentImport
+from campaign.imports import IndicatorImport, PointImport, StandardImport, TaskAssignmentImport
 from campaign.models import Campaign, Grid, Pairing, Unit, UnitGroup
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
@@ -34,6 +34,7 @@ OFFICE_PERMISSIONS = [
     ("campaign", "grid"),
     ("campaign", "point"),
     ("campaign", "responsibility"),
+    ("campaign", "operationstandard"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "crontabschedule"),
     ("django_celery_beat", "intervalschedule"),
@@ -165,7 +166,11 @@ def seed_demo() -> SeedResult:
                 membership_set(actor=None, unit=unit, user=user, role=row["relation"])
     _seed_groups(campaign, existing)
     # The sample assessment system, point types and task division, imported as the office would import them.
-    for importer, filename in [(IndicatorImport, "demo_city.xlsx"), (TaskAssignmentImport, "task_assignments.csv")]:
+    for importer, filename in [
+        (IndicatorImport, "demo_city.xlsx"),
+        (TaskAssignmentImport, "task_assignments.csv"),
+        (StandardImport, "standards.csv"),
+    ]:
         plan = importer(campaign=campaign, filename=filename, data=(DEMO_DIR / filename).read_bytes())
         if plan.has_errors:
             raise RuntimeError(f"the demo file {filename} does not import: {[str(i) for i in plan.issues]}")

@@ -9,6 +9,7 @@ IMPORT_KINDS = [
     ("import.units", _("Responsible units (责任单位)")),
     ("import.tasks", _("Task division (任务分解)")),
     ("import.points", _("Grids, points and the responsibility manual (网格、点位、责任手册)")),
+    ("import.standards", _("Operations manual: standards per criterion and point type (操作手册)")),
 ]
 
 

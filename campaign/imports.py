@@ -25,6 +25,7 @@ from campaign.models import (
     Indicator,
     IndicatorMethod,
     IndicatorSystem,
+    OperationStandard,
     Point,
     PointType,
     Responsibility,
@@ -1256,4 +1257,118 @@ class PointImport(TaskAssignmentImport):
             progress(done=total, total=total, message=_("Done"))
         if any(counts.values()):
             audit_log(action="campaign.points.import", actor=actor, obj=self.campaign, data=counts)
+        return counts
+
+
+STANDARD_SPEC = TableSpec(
+    names=("操作手册", "standards", "Operations manual"),
+    required=("criterion_code", "point_type", "standard"),
+    header_aliases={
+        "criterion_code": ("测评标准编码", "指标编码", "编码"),
+        "point_type": ("点位类型",),
+        "standard": ("标准", "操作标准", "工作标准"),
+    },
+)
+
+
+class StandardImport(SheetImport):
+    """The operations manual (操作手册): the standard of a criterion at a point type, by (criterion, type)."""
+
+    kind = "standards"
+
+    def read(self, *, filename, data):
+        result = read_upload(filename=filename, data=data, specs=[STANDARD_SPEC], csv_spec=STANDARD_SPEC)
+        self.issues += result.issues
+        self.standards: dict[tuple[str, str], dict[str, Any]] = {}
+        table = result.tables.get(STANDARD_SPEC.title)
+        if table is None:
+            return
+        criteria = {
+            indicator.code: indicator
+            for indicator in Indicator.objects.filter(
+                system__campaign=self.campaign, system__is_current=True, children__isnull=True
+            ).prefetch_related("point_types")
+        }
+        types = {}
+        for point_type in PointType.objects.filter(campaign=self.campaign):
+            types[normalize_code(point_type.code)] = point_type
+            types[normalize_code(point_type.name)] = point_type
+        seen: dict[tuple[str, str], int] = {}
+        for row in table.rows:
+            code = self.code_of(table, row, "criterion_code")
+            criterion = criteria.get(code)
+            if criterion is None:
+                self.error(
+                    _("%(code)s is not a criterion of the current assessment system.") % {"code": code or "—"},
+                    table=table,
+                    row=row,
+                    column="criterion_code",
+                )
+                continue
+            point_type = types.get(normalize_code(row.get("point_type")))
+            if point_type is None:
+                self.error(_("Unknown point type “%(value)s”.") % {"value": row.get("point_type") or ""},
+                           table=table, row=row, column="point_type")  # fmt: skip
+                continue
+            applicable = {pt.pk for pt in criterion.point_types.all()}
+            if applicable and point_type.pk not in applicable:
+                self.notice(
+                    _("%(type)s is not among the point types %(code)s applies to; the standard is kept.")
+                    % {"type": point_type.name, "code": code},
+                    table=table,
+                    row=row,
+                    column="point_type",
+                )
+            text = str(row.get("standard") or "").strip()
+            if not text:
+                self.error(_("The standard is empty."), table=table, row=row, column="standard")
+                continue
+            key = (code, point_type.code)
+            if key in seen:
+                self.error(
+                    _("%(code)s at %(type)s appears again (first in row %(row)d).")
+                    % {"code": code, "type": point_type.name, "row": seen[key]},
+                    table=table,
+                    row=row,
+                    column="criterion_code",
+                )
+                continue
+            seen[key] = row.number
+            self.standards[key] = {"indicator": criterion, "point_type": point_type, "text": text}
+
+    def current(self) -> dict[tuple[str, str], OperationStandard]:
+        return {
+            (standard.indicator.code, standard.point_type.code): standard
+            for standard in OperationStandard.objects.filter(
+                indicator__system__campaign=self.campaign, indicator__system__is_current=True
+            ).select_related("indicator", "point_type")
+        }
+
+    def diff(self):
+        current = self.current()
+        for key, values in self.standards.items():
+            name = f"{values['indicator'].name} · {values['point_type'].name}"
+            if key not in current:
+                self.changes.append(Change("create", "standard", key[0], name))
+            elif current[key].text != values["text"]:
+                self.changes.append(Change("update", "standard", key[0], name, ["text"]))
+
+    @transaction.atomic
+    def apply(self, *, actor, progress=None):
+        if self.has_errors:
+            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+        current = self.current()
+        created, updated = [], []
+        for key, values in self.standards.items():
+            standard = current.get(key)
+            if standard is None:
+                created.append(OperationStandard(**values))
+            elif standard.text != values["text"]:
+                standard.text = values["text"]
+                updated.append(standard)
+        OperationStandard.objects.bulk_create(created)
+        OperationStandard.objects.bulk_update(updated, ["text"])
+        counts = {"create": len(created), "update": len(updated), "remove": 0}
+        if any(counts.values()):
+            audit_log(action="campaign.standards.import", actor=actor, obj=self.campaign, data=counts)
         return counts

@@ -2,7 +2,14 @@
 
 from django.utils.translation import gettext as _
 
-from campaign.imports import IndicatorImport, PointImport, PointTypeImport, TaskAssignmentImport, UnitImport
+from campaign.imports import (
+    IndicatorImport,
+    PointImport,
+    PointTypeImport,
+    StandardImport,
+    TaskAssignmentImport,
+    UnitImport,
+)
 from campaign.models import Campaign
 from core.errors import DomainError
 
@@ -12,6 +19,7 @@ IMPORTERS = {
     "import.units": UnitImport,
     "import.tasks": TaskAssignmentImport,
     "import.points": PointImport,
+    "import.standards": StandardImport,
 }
 
 

@@ -617,3 +617,30 @@ class Pairing(models.Model):
     @staticmethod
     def scope_q(paths):
         return paths_q("unit", paths) | paths_q("partner", paths)
+
+
+class OperationStandard(models.Model):
+    """操作手册: what a criterion requires at a point type, in the words inspectors check against (e.g. for
+    "no exposed rubbish" at a back street: 路面无垃圾、无积水, 垃圾桶不满溢)."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="standards"
+    )
+    point_type = models.ForeignKey(
+        PointType, verbose_name=_("point type"), on_delete=models.CASCADE, related_name="standards"
+    )
+    text = models.TextField(_("standard"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "point_type__campaign"
+
+    class Meta:
+        verbose_name = _("operations-manual standard")
+        verbose_name_plural = _("operations manual")
+        ordering = ["indicator__position", "point_type__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "point_type"], name="standard_once_per_point_type"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} · {self.point_type}"

@@ -14,6 +14,7 @@ from campaign.models import (
     Indicator,
     IndicatorSystem,
     LeaderAssignment,
+    OperationStandard,
     Pairing,
     Point,
     PointType,
@@ -228,7 +229,10 @@ def tasks_of_unit(*, unit: Unit) -> list[UnitTask]:
         .annotate(is_lead=Exists(TaskAssignment.objects.filter(lead, pk=OuterRef("pk"))))
         .distinct()
         .select_related("indicator", "lead_unit", "lead_group")
-        .prefetch_related(Prefetch("acknowledgements", queryset=acknowledgements, to_attr="unit_acknowledgements"))
+        .prefetch_related(
+            Prefetch("acknowledgements", queryset=acknowledgements, to_attr="unit_acknowledgements"),
+            Prefetch("indicator__standards", queryset=OperationStandard.objects.select_related("point_type")),
+        )
         .order_by("-is_lead", "deadline", "indicator__position")
     )
     return [

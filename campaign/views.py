@@ -16,7 +16,15 @@ from campaign.choices import CampaignStatus, IndicatorKind, UnitType
 from campaign.exports import manual_columns, manual_row
 from campaign.filters import CriterionTaskFilterSet, ManualFilterSet, UnitPageFilterSet
 from campaign.forms import ImportForm
-from campaign.imports import GRID_SPEC, INDICATOR_SPEC, POINT_SPEC, POINT_TYPE_SPEC, TASK_SPEC, UNIT_SPEC
+from campaign.imports import (
+    GRID_SPEC,
+    INDICATOR_SPEC,
+    POINT_SPEC,
+    POINT_TYPE_SPEC,
+    STANDARD_SPEC,
+    TASK_SPEC,
+    UNIT_SPEC,
+)
 from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
 from campaign.models import Campaign, Indicator, Point, SampledPoint, Sampling, TaskAssignment, Unit
@@ -180,6 +188,7 @@ IMPORT_RESULT_PAGES = {
     "import.units": "unit_list",
     "import.tasks": "task_division",
     "import.points": "manual",
+    "import.standards": "task_division",
 }
 
 
@@ -227,6 +236,7 @@ class ImportTemplateView(LoginRequiredMixin, View):
             "import.units": [UNIT_SPEC],
             "import.tasks": [TASK_SPEC],
             "import.points": [GRID_SPEC, POINT_SPEC],
+            "import.standards": [STANDARD_SPEC],
         }
         if kind not in specs:
             raise Http404

@@ -131,3 +131,23 @@ def test_command_groups_bundles_and_pairings_show_on_the_unit_page_and_api(clien
     assert bureau.pk in command["members"] and command["lead_unit"] == bureau.pk
     pairings = client.get("/api/v1/pairings/").json()["results"]
     assert [(p["unit"], p["partner"]) for p in pairings] == [(bureau.pk, Unit.objects.get(code="SFS-DC-DH-XF").pk)]
+
+
+def test_operations_manual_standards_import_and_show_on_the_responsibility_list(client, demo_users, demo):
+    from campaign.imports import StandardImport
+    from campaign.models import OperationStandard
+
+    assert OperationStandard.objects.count() == 6
+    data = (
+        "criterion_code,point_type,standard\n"
+        "A07.03.01,居民小区,楼道内无堆物。\n"
+        "A07.03.01,网吧,不适用的类型\n"
+        "A99,社区,x\n"
+        "A07.03.01,社区,\n"
+    ).encode()
+    with translation.override("en"):
+        plan = StandardImport(campaign=demo.campaign, filename="s.csv", data=data)
+    assert [(i.row, i.level) for i in plan.issues] == [(3, "notice"), (4, "error"), (5, "notice"), (5, "error")]
+    client.force_login(demo_users["head_street"])
+    html = client.get("/my-responsibilities/").content.decode()
+    assert "楼道内无堆物、无小广告、无乱拉线" in html
