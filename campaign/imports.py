@@ -164,6 +164,22 @@ class SheetImport:
             )
         return code
 
+    def unique(self, code: str, seen: dict[str, int], table: Table, row: Row) -> bool:
+        """A row's code must be present and not seen before in the sheet; `seen` maps codes to their first row."""
+        if not code:
+            self.error(_("The code is empty."), table=table, row=row, column="code")
+            return False
+        if code in seen:
+            self.error(
+                _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": seen[code]},
+                table=table,
+                row=row,
+                column="code",
+            )
+            return False
+        seen[code] = row.number
+        return True
+
     def read(self, *, filename: str, data: bytes):
         raise NotImplementedError
 
@@ -197,18 +213,8 @@ class PointTypeImport(SheetImport):
         for row in table.rows:
             code = self.code_of(table, row)
             name = row.get("name")
-            if not code:
-                self.error(_("The code is empty."), table=table, row=row, column="code")
+            if not self.unique(code, first_row, table, row):
                 continue
-            if code in first_row:
-                self.error(
-                    _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": first_row[code]},
-                    table=table,
-                    row=row,
-                    column="code",
-                )
-                continue
-            first_row[code] = row.number
             if not name:
                 self.error(_("The name is empty."), table=table, row=row, column="name")
                 continue
@@ -321,18 +327,8 @@ class IndicatorImport(PointTypeImport):
         for position, row in enumerate(table.rows):
             ok = True
             code = self.code_of(table, row)
-            if not code:
-                self.error(_("The code is empty."), table=table, row=row, column="code")
+            if not self.unique(code, first_row, table, row):
                 continue
-            if code in first_row:
-                self.error(
-                    _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": first_row[code]},
-                    table=table,
-                    row=row,
-                    column="code",
-                )
-                continue
-            first_row[code] = row.number
             parent_code = self.code_of(table, row, "parent_code")
             level = parse_int(row.get("level"))
             if level is None or level < 1:
@@ -680,18 +676,8 @@ class UnitImport(SheetImport):
         existing_codes = set(Unit.objects.filter(campaign=self.campaign).values_list("code", flat=True))
         for row in table.rows:
             code = self.code_of(table, row)
-            if not code:
-                self.error(_("The code is empty."), table=table, row=row, column="code")
+            if not self.unique(code, first_row, table, row):
                 continue
-            if code in first_row:
-                self.error(
-                    _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": first_row[code]},
-                    table=table,
-                    row=row,
-                    column="code",
-                )
-                continue
-            first_row[code] = row.number
             word = str(row.get("type") or "").strip()
             unit_type = type_words.get(word) or type_words.get(word.lower())
             if unit_type is None:
@@ -1074,21 +1060,6 @@ class PointImport(TaskAssignmentImport):
                                column="unit")  # fmt: skip
                     continue
             self.grids[code] = {"name": name[:200], "unit_id": unit.pk if unit else None}
-
-    def unique(self, code, seen, table, row) -> bool:
-        if not code:
-            self.error(_("The code is empty."), table=table, row=row, column="code")
-            return False
-        if code in seen:
-            self.error(
-                _("Code %(code)s appears again (first in row %(row)d).") % {"code": code, "row": seen[code]},
-                table=table,
-                row=row,
-                column="code",
-            )
-            return False
-        seen[code] = row.number
-        return True
 
     def read_points(self, table, units):
         types = {}
