@@ -180,6 +180,12 @@ class SheetImport:
         seen[code] = row.number
         return True
 
+    def read_table(self, spec: TableSpec, *, filename: str, data: bytes) -> Table | None:
+        """Read a file holding one kind of table (a workbook sheet or a CSV file), keeping its issues."""
+        result = read_upload(filename=filename, data=data, specs=[spec], csv_spec=spec)
+        self.issues += result.issues
+        return result.tables.get(spec.title)
+
     def read(self, *, filename: str, data: bytes):
         raise NotImplementedError
 
@@ -201,9 +207,7 @@ class PointTypeImport(SheetImport):
     kind = "point_types"
 
     def read(self, *, filename, data):
-        result = read_upload(filename=filename, data=data, specs=[POINT_TYPE_SPEC], csv_spec=POINT_TYPE_SPEC)
-        self.issues += result.issues
-        self.point_types = self.parse_point_types(result.tables.get(POINT_TYPE_SPEC.title))
+        self.point_types = self.parse_point_types(self.read_table(POINT_TYPE_SPEC, filename=filename, data=data))
 
     def parse_point_types(self, table: Table | None) -> dict[str, ParsedPointType]:
         parsed: dict[str, ParsedPointType] = {}
@@ -659,9 +663,7 @@ class UnitImport(SheetImport):
     kind = "units"
 
     def read(self, *, filename, data):
-        result = read_upload(filename=filename, data=data, specs=[UNIT_SPEC], csv_spec=UNIT_SPEC)
-        self.issues += result.issues
-        table = result.tables.get(UNIT_SPEC.title)
+        table = self.read_table(UNIT_SPEC, filename=filename, data=data)
         self.units: dict[str, dict[str, Any]] = {}
         if table is None:
             return
@@ -835,9 +837,7 @@ class TaskAssignmentImport(SheetImport):
     kind = "tasks"
 
     def read(self, *, filename, data):
-        result = read_upload(filename=filename, data=data, specs=[TASK_SPEC], csv_spec=TASK_SPEC)
-        self.issues += result.issues
-        table = result.tables.get(TASK_SPEC.title)
+        table = self.read_table(TASK_SPEC, filename=filename, data=data)
         self.tasks: dict[str, dict[str, Any]] = {}
         if table is None:
             return
