@@ -86,6 +86,7 @@ AUDIT_ACTIONS = {
     "campaign.standards.import": _("Imported the operations manual"),
     "campaign.status": _("Changed the campaign's status"),
     "campaign.sampling.draw": _("Drew a random sample of points"),
+    "campaign.indicator_system.version": _("Started a new version of the assessment system"),
     "campaign.status.override": _("Overrode coverage gaps to change the status"),
     "campaign.task.acknowledge": _("Acknowledged a task"),
 }

@@ -12,7 +12,11 @@ from django.utils.translation import gettext as _
 from campaign.choices import CampaignStatus, MembershipRole
 from campaign.models import (
     Campaign,
+    Indicator,
+    IndicatorMethod,
+    IndicatorSystem,
     LeaderAssignment,
+    OperationStandard,
     Point,
     PointType,
     SampledPoint,
@@ -224,3 +228,63 @@ def sampling_draw(*, actor, campaign: Campaign, seed: int | None = None, note: s
     )
     audit_log(action="campaign.sampling.draw", actor=actor, obj=sampling, data={"seed": seed, "points": len(chosen)})
     return sampling
+
+
+@transaction.atomic
+def indicator_system_new_version(*, actor, campaign: Campaign, name: str = "") -> IndicatorSystem:
+    """Start a new version of the assessment system (a new 测评体系 edition): a copy of the current one with its
+    methods, point types, operations-manual standards and task division, which becomes current. The old version
+    stays, unchanged, for the records that refer to it; acknowledgements are not copied (units acknowledge anew)."""
+    current = IndicatorSystem.objects.select_for_update().filter(campaign=campaign, is_current=True).first()
+    if current is None:
+        raise DomainError(_("There is no assessment system to copy yet; import one first."), code="no_system")
+    latest = IndicatorSystem.objects.filter(campaign=campaign).order_by("-version").values_list("version", flat=True)
+    IndicatorSystem.objects.filter(pk=current.pk).update(is_current=False)
+    system = IndicatorSystem.objects.create(
+        campaign=campaign, version=latest[0] + 1, name=name.strip()[:200] or current.name, is_current=True
+    )
+    old = list(Indicator.objects.filter(system=current).order_by("level", "position"))
+    copies = {
+        indicator.pk: Indicator(
+            system=system,
+            code=indicator.code,
+            name=indicator.name,
+            level=indicator.level,
+            score=indicator.score,
+            kind=indicator.kind,
+            is_veto=indicator.is_veto,
+            position=indicator.position,
+        )
+        for indicator in old
+    }
+    Indicator.objects.bulk_create(copies.values())
+    for indicator in old:
+        copies[indicator.pk].parent = copies[indicator.parent_id] if indicator.parent_id else None
+    Indicator.objects.bulk_update(copies.values(), ["parent"])
+    IndicatorMethod.objects.bulk_create(
+        IndicatorMethod(indicator=copies[m.indicator_id], method=m.method)
+        for m in IndicatorMethod.objects.filter(indicator__system=current)
+    )
+    through = Indicator.point_types.through
+    through.objects.bulk_create(
+        through(indicator_id=copies[row.indicator_id].pk, pointtype_id=row.pointtype_id)
+        for row in through.objects.filter(indicator__system=current)
+    )
+    OperationStandard.objects.bulk_create(
+        OperationStandard(indicator=copies[s.indicator_id], point_type_id=s.point_type_id, text=s.text)
+        for s in OperationStandard.objects.filter(indicator__system=current)
+    )
+    for task in TaskAssignment.objects.filter(indicator__system=current).prefetch_related(
+        "cooperating_units", "cooperating_groups"
+    ):
+        copy = TaskAssignment.objects.create(
+            indicator=copies[task.indicator_id], lead_unit_id=task.lead_unit_id, lead_group_id=task.lead_group_id,
+            responsible_leader=task.responsible_leader, deadline=task.deadline, standard=task.standard,
+        )  # fmt: skip
+        copy.cooperating_units.set(task.cooperating_units.all())
+        copy.cooperating_groups.set(task.cooperating_groups.all())
+    audit_log(
+        action="campaign.indicator_system.version", actor=actor, obj=system,
+        data={"from_version": current.version, "to_version": system.version},
+    )  # fmt: skip
+    return system

@@ -10,6 +10,7 @@ urlpatterns = [
     path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("campaigns/switch/", views.campaign_switch, name="campaign_switch"),
     path("indicators/", views.IndicatorTreeView.as_view(), name="indicator_tree"),
+    path("indicators/new-version/", views.indicator_system_version_view, name="indicator_system_version"),
     path("imports/new/", views.ImportView.as_view(), name="import_new"),
     path("tasks/", views.TaskDivisionView.as_view(), name="task_division"),
     path("tasks/<int:pk>/acknowledge/", views.task_acknowledge_view, name="task_acknowledge"),

@@ -47,7 +47,13 @@ from campaign.selectors import (
     unit_list,
     units_of_user,
 )
-from campaign.services import campaign_set_status, can_acknowledge, sampling_draw, task_acknowledge
+from campaign.services import (
+    campaign_set_status,
+    can_acknowledge,
+    indicator_system_new_version,
+    sampling_draw,
+    task_acknowledge,
+)
 from core.choices import HeartbeatKind, Role
 from core.errors import DomainError
 from core.excel import Column, write_workbook, xlsx_response
@@ -524,3 +530,19 @@ def sampling_draw_view(request):
         note=request.POST.get("note", ""),
     )  # fmt: skip
     return HttpResponseRedirect(reverse("sampling_detail", args=[sampling.pk]))
+
+
+@login_required
+@require_POST
+def indicator_system_version_view(request):
+    campaign = request.campaign
+    if not campaign or not request.user.is_office:
+        raise Http404
+    try:
+        system = indicator_system_new_version(actor=request.user, campaign=campaign, name=request.POST.get("name", ""))
+        messages.success(
+            request, _("Version %(version)s is now the current assessment system.") % {"version": system.version}
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("indicator_tree"))

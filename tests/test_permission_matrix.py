@@ -67,6 +67,7 @@ MATRIX = {
     ("api_redoc", "get", None): API_EVERYONE,
     ("favicon", "get", None): row(301, 301, 301, 301, 301, 301, 301),
     ("indicator_tree", "get", None): EVERYONE,
+    ("indicator_system_version", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("import_new", "get", None): OFFICE_ONLY,
     ("import_new", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
     ("import_template", "get", "template"): EVERYONE,

@@ -429,3 +429,27 @@ def test_the_indicator_api_filters_criteria_by_method_and_point_type(client, dem
         "is_veto": False, "methods": ["material_review"], "point_types": [], "is_leaf": True,
     }  # fmt: skip
     assert client.get("/api/v1/point-types/", {"page_size": 100}).json()["count"] == 27
+
+
+def test_a_new_version_copies_the_system_tasks_and_standards_and_keeps_the_old_one(client, demo_users, demo):
+    from campaign.models import IndicatorSystem, OperationStandard
+
+    old = IndicatorSystem.objects.get(campaign=demo.campaign)
+    client.force_login(demo_users["office"])
+    response = client.post("/indicators/new-version/", {"name": "2027年版测评体系"})
+    assert response.status_code == 302
+    new = IndicatorSystem.objects.get(campaign=demo.campaign, is_current=True)
+    assert (new.version, new.name) == (2, "2027年版测评体系")
+    assert not IndicatorSystem.objects.get(pk=old.pk).is_current
+    assert Indicator.objects.filter(system=new).count() == Indicator.objects.filter(system=old).count() == 165
+    copy = Indicator.objects.get(system=new, code="A01.01.01")
+    assert copy.parent.system_id == new.pk and copy.parent.code == "A01.01"
+    assert TaskAssignment.objects.filter(indicator__system=new).count() == 20
+    assert OperationStandard.objects.filter(indicator__system=new).count() == 6
+    assert indicator_tree(campaign=demo.campaign).totals["base"] == Decimal("100.00")
+    # Imports now change the new version only.
+    assert IndicatorImport(
+        campaign=demo.campaign, filename="i.xlsx", data=(DATA / "demo_city.xlsx").read_bytes()
+    ).counts() == {"create": 0, "update": 0, "remove": 0}
+    client.force_login(demo_users["liaison_community"])
+    assert client.post("/indicators/new-version/").status_code == 404
