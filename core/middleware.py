@@ -1,5 +1,7 @@
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core.request_context import context_from_request, reset_current, set_current
 
@@ -33,9 +35,6 @@ class PasswordExpiryMiddleware:
             allowed = {reverse(name) for name in self.allowed_url_names}
             if request.path not in allowed and not (match and match.url_name in self.allowed_url_names):
                 if request.path.startswith("/api/"):
-                    from django.http import JsonResponse
-                    from django.utils.translation import gettext as _
-
                     return JsonResponse(
                         {
                             "error": {
