@@ -18,6 +18,8 @@ from campaign.models import (
     Pairing,
     Point,
     PointType,
+    SampledPoint,
+    Sampling,
     TaskAcknowledgement,
     TaskAssignment,
     Unit,
@@ -352,3 +354,16 @@ def unit_groups_of(*, unit: Unit) -> list[UnitGroup]:
 
 def pairings_of(*, unit: Unit) -> list[Pairing]:
     return list(Pairing.objects.filter(Q(unit=unit) | Q(partner=unit)).select_related("unit", "partner"))
+
+
+def latest_sampling(*, campaign: Campaign) -> dict | None:
+    """The newest random draw with its points (type, grid, responsible unit and post): where to go inspecting."""
+    sampling = Sampling.objects.filter(campaign=campaign).order_by("-drawn_at").first()
+    if sampling is None:
+        return None
+    points = (
+        SampledPoint.objects.filter(sampling=sampling)
+        .select_related("point", "point__point_type", "point__grid", "point__responsibility__unit")
+        .order_by("point__point_type__code", "position")
+    )
+    return {"sampling": sampling, "points": list(points)}

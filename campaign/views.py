@@ -34,6 +34,7 @@ from campaign.selectors import (
     criteria_count_by_point_type,
     criteria_with_tasks,
     indicator_tree,
+    latest_sampling,
     leaders_answering_for,
     manual_points,
     pairings_of,
@@ -111,6 +112,7 @@ class InspectorHomeView(CampaignHomeMixin, TemplateView):
             context["districts"] = unit_list(user=self.request.user, campaign=campaign).filter(
                 type__in=[UnitType.DISTRICT, UnitType.STREET]
             )
+            context["latest_sampling"] = latest_sampling(campaign=campaign)
         return context
 
 

@@ -46,3 +46,16 @@ def test_staff_draw_on_the_page_and_export_the_draw(client, demo_users, demo):
     assert Sampling.objects.count() == 1
     body = client.get("/api/v1/samplings/").json()
     assert body["results"][0]["points"] == drawn(sampling)
+
+
+def test_the_inspector_home_lists_the_points_of_the_latest_draw(client, demo_users, demo):
+    client.force_login(demo_users["inspector"])
+    assert client.get("/inspector/").context["latest_sampling"] is None
+    sampling_draw(actor=demo_users["office"], campaign=demo.campaign, seed=1)
+    latest = sampling_draw(actor=demo_users["office"], campaign=demo.campaign, seed=2)
+    response = client.get("/inspector/")
+    assert response.context["latest_sampling"]["sampling"] == latest
+    shown = [s.point.code for s in response.context["latest_sampling"]["points"]]
+    assert sorted(shown) == sorted(drawn(latest))
+    first = response.context["latest_sampling"]["points"][0].point
+    assert first.name in response.content.decode()
