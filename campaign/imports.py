@@ -192,7 +192,20 @@ class SheetImport:
     def diff(self):
         raise NotImplementedError
 
+    @transaction.atomic
     def apply(self, *, actor, progress=None) -> dict[str, int]:
+        """Write the plan in one transaction and record one audit event if anything changed. Refused whole when the
+        file has errors."""
+        if self.has_errors:
+            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+        self.audited_object = self.campaign
+        counts = self.write(actor=actor, progress=progress)
+        if any(counts.values()):
+            audit_log(action=f"campaign.{self.kind}.import", actor=actor, obj=self.audited_object, data=counts)
+        return counts
+
+    def write(self, *, actor, progress=None) -> dict[str, int]:
+        """Apply the plan's creates, updates and removals; return their counts."""
         raise NotImplementedError
 
 
@@ -270,13 +283,8 @@ class PointTypeImport(SheetImport):
         PointType.objects.filter(pk__in=removed).delete()
         return {"create": len(creates), "update": len(updates), "remove": len(removed)}
 
-    @transaction.atomic
-    def apply(self, *, actor, progress=None):
-        if self.has_errors:
-            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    def write(self, *, actor, progress=None):
         counts = self.apply_point_types(remove=True)
-        if any(counts.values()):
-            audit_log(action="campaign.point_types.import", actor=actor, obj=self.campaign, data=counts)
         return counts
 
 
@@ -554,10 +562,7 @@ class IndicatorImport(PointTypeImport):
             fields.append("point_types")
         return fields
 
-    @transaction.atomic
-    def apply(self, *, actor, progress=None):
-        if self.has_errors:
-            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    def write(self, *, actor, progress=None):
         counts = self.apply_point_types(remove=False)
         system = self.current_system()
         if system is None:
@@ -626,8 +631,7 @@ class IndicatorImport(PointTypeImport):
             "update": counts["update"] + len(updated),
             "remove": len(removed),
         }
-        if any(counts.values()):
-            audit_log(action="campaign.indicators.import", actor=actor, obj=system, data=counts)
+        self.audited_object = system
         return counts
 
 
@@ -760,10 +764,7 @@ class UnitImport(SheetImport):
             fields.append("is_active")
         return fields
 
-    @transaction.atomic
-    def apply(self, *, actor, progress=None):
-        if self.has_errors:
-            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    def write(self, *, actor, progress=None):
         units = {unit.code: unit for unit in Unit.objects.select_for_update().filter(campaign=self.campaign)}
         created, changed = [], set()
         for code, values in self.units.items():
@@ -810,8 +811,6 @@ class UnitImport(SheetImport):
             "update": len([c for c in changed if c not in {u.code for u in created}]),
             "remove": len(removed),
         }
-        if any(counts.values()):
-            audit_log(action="campaign.units.import", actor=actor, obj=self.campaign, data=counts)
         return counts
 
 
@@ -970,10 +969,7 @@ class TaskAssignmentImport(SheetImport):
             elif fields := self.changed_fields(task, values):
                 self.changes.append(Change("update", "task", code, values["indicator"].name, fields))
 
-    @transaction.atomic
-    def apply(self, *, actor, progress=None):
-        if self.has_errors:
-            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    def write(self, *, actor, progress=None):
         current = self.current()
         counts = {"create": 0, "update": 0, "remove": 0}
         for code, values in self.tasks.items():
@@ -990,8 +986,6 @@ class TaskAssignmentImport(SheetImport):
             task.save()
             task.cooperating_units.set(values["support_units"])
             task.cooperating_groups.set(values["support_groups"])
-        if any(counts.values()):
-            audit_log(action="campaign.tasks.import", actor=actor, obj=self.campaign, data=counts)
         return counts
 
 
@@ -1164,10 +1158,7 @@ class PointImport(TaskAssignmentImport):
             if code not in self.points and point.is_active:
                 self.changes.append(Change("remove", "point", code, point.name, ["is_active"]))
 
-    @transaction.atomic
-    def apply(self, *, actor, progress=None):
-        if self.has_errors:
-            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    def write(self, *, actor, progress=None):
         total = len(self.points) + len(self.grids)
         done = 0
         grids, points = self.existing()
@@ -1226,8 +1217,6 @@ class PointImport(TaskAssignmentImport):
         counts["remove"] = len(removed)
         if progress:
             progress(done=total, total=total, message=_("Done"))
-        if any(counts.values()):
-            audit_log(action="campaign.points.import", actor=actor, obj=self.campaign, data=counts)
         return counts
 
 
@@ -1324,10 +1313,7 @@ class StandardImport(SheetImport):
             elif current[key].text != values["text"]:
                 self.changes.append(Change("update", "standard", key[0], name, ["text"]))
 
-    @transaction.atomic
-    def apply(self, *, actor, progress=None):
-        if self.has_errors:
-            raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    def write(self, *, actor, progress=None):
         current = self.current()
         created, updated = [], []
         for key, values in self.standards.items():
@@ -1340,6 +1326,4 @@ class StandardImport(SheetImport):
         OperationStandard.objects.bulk_create(created)
         OperationStandard.objects.bulk_update(updated, ["text"])
         counts = {"create": len(created), "update": len(updated), "remove": 0}
-        if any(counts.values()):
-            audit_log(action="campaign.standards.import", actor=actor, obj=self.campaign, data=counts)
         return counts
