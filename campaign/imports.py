@@ -71,6 +71,9 @@ INDICATOR_SPEC = TableSpec(
         "kind": ("类别",),
     },
 )
+# What the columns can store: larger values are refused in the preview, never left to fail in the database.
+MAX_SCORE = 9999
+MAX_SAMPLE_COUNT = 10000
 TRUE_WORDS = {"1", "是", "y", "yes", "true", "√"}
 FALSE_WORDS = {"0", "否", "n", "no", "false", ""}
 
@@ -164,10 +167,19 @@ class SheetImport:
             )
         return code
 
-    def unique(self, code: str, seen: dict[str, int], table: Table, row: Row) -> bool:
-        """A row's code must be present and not seen before in the sheet; `seen` maps codes to their first row."""
+    def unique(self, code: str, seen: dict[str, int], table: Table, row: Row, max_length: int = 40) -> bool:
+        """A row's code must be present, short enough to store, and not seen before in the sheet; `seen` maps
+        codes to their first row."""
         if not code:
             self.error(_("The code is empty."), table=table, row=row, column="code")
+            return False
+        if len(code) > max_length:
+            self.error(
+                _("The code “%(code)s” is longer than %(max)d characters.") % {"code": code, "max": max_length},
+                table=table,
+                row=row,
+                column="code",
+            )
             return False
         if code in seen:
             self.error(
@@ -230,15 +242,16 @@ class PointTypeImport(SheetImport):
         for row in table.rows:
             code = self.code_of(table, row)
             name = row.get("name")
-            if not self.unique(code, first_row, table, row):
+            if not self.unique(code, first_row, table, row, max_length=20):
                 continue
             if not name:
                 self.error(_("The name is empty."), table=table, row=row, column="name")
                 continue
             count = parse_int(row.get("sample_count")) if row.get("sample_count") is not None else 0
-            if count is None or count < 0:
+            if count is None or not 0 <= count <= MAX_SAMPLE_COUNT:
                 self.error(
-                    _("“%(value)s” is not a whole number of 0 or more.") % {"value": row.get("sample_count")},
+                    _("“%(value)s” is not a whole number from 0 to %(max)d.")
+                    % {"value": row.get("sample_count"), "max": MAX_SAMPLE_COUNT},
                     table=table,
                     row=row,
                     column="sample_count",
@@ -359,6 +372,14 @@ class IndicatorImport(PointTypeImport):
             if score is None:
                 self.error(
                     _("The score “%(value)s” is not a number.") % {"value": row.get("score") or ""},
+                    table=table,
+                    row=row,
+                    column="score",
+                )
+                ok = False
+            elif abs(score) > MAX_SCORE:
+                self.error(
+                    _("The score %(score)s is out of range (at most %(max)d).") % {"score": score, "max": MAX_SCORE},
                     table=table,
                     row=row,
                     column="score",

@@ -517,6 +517,9 @@ class SamplingDetailView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(sampling=sampling, sampled=points))
 
 
+MAX_SEED = 10**18  # fits the database's 64-bit integer
+
+
 @login_required
 @require_POST
 def sampling_draw_view(request):
@@ -524,7 +527,7 @@ def sampling_draw_view(request):
     if not campaign or not request.user.is_office:
         raise Http404
     seed_text = request.POST.get("seed", "").strip()
-    if seed_text and not seed_text.isdigit():
+    if seed_text and not (seed_text.isdigit() and int(seed_text) <= MAX_SEED):
         messages.error(request, _("The seed must be a whole number, or empty for a random one."))
         return HttpResponseRedirect(reverse("sampling_list"))
     sampling = sampling_draw(

@@ -11,7 +11,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from campaign.imports import IndicatorImport, PointTypeImport
-from campaign.models import Indicator, IndicatorMethod, PointType, TaskAssignment
+from campaign.models import Indicator, IndicatorMethod, PointType, TaskAssignment, Unit
 from campaign.selectors import indicator_tree
 from core.models import AuditEvent, Job
 from tests.factories import CampaignFactory
@@ -207,6 +207,7 @@ def test_levels_must_follow_the_tree(campaign):
         ("十分", "The score “十分” is not a number."),
         ("", "The score “” is not a number."),
         (-2, "The score -2.00 is negative; only deduction items (扣分) may be negative."),
+        ("1e9", "The score 1000000000.00 is out of range (at most 9999)."),
     ],
 )
 def test_bad_scores(campaign, score, message):
@@ -453,3 +454,44 @@ def test_a_new_version_copies_the_system_tasks_and_standards_and_keeps_the_old_o
     ).counts() == {"create": 0, "update": 0, "remove": 0}
     client.force_login(demo_users["liaison_community"])
     assert client.post("/indicators/new-version/").status_code == 404
+
+
+def test_codes_too_long_to_store_are_refused(campaign):
+    rows = [list(row) for row in GOOD_ROWS]
+    rows[3][0] = "A01.01." + "9" * 40
+    found = errors(plan_for(campaign, xlsx(rows)))
+    assert [(e[2], e[3]) for e in found] == [("A", f"The code “{rows[3][0]}” is longer than 40 characters.")]
+    data = csv_bytes([["PT01", "社区", 99999]], header=["code", "name", "sample_count"])
+    plan = PointTypeImport(campaign=campaign, filename="pt.csv", data=data)
+    assert errors(plan)[0][3] == "“99999” is not a whole number from 0 to 10000."
+
+
+def test_a_job_whose_file_went_bad_since_the_preview_fails_with_a_reason_and_writes_nothing(demo_users, demo):
+    from django.core.files.base import ContentFile
+
+    from core.jobs import job_run
+
+    job = Job.objects.create(kind="import.units", created_by=demo_users["office"], campaign_id=demo.campaign.pk,
+                             filename="u.csv", status="queued")  # fmt: skip
+    job.file.save("u.csv", ContentFile(b"code,name,type\nX1,,castle\n"))
+    before = Unit.objects.count()
+    job = job_run(job_id=str(job.pk))
+    assert job.status == "failed"
+    assert job.result["error"].startswith("The file has errors now")
+    assert Unit.objects.count() == before
+    assert job_run(job_id=str(job.pk)).status == "failed"  # a finished job is not run again
+
+
+def test_an_unexpected_error_marks_the_job_failed_and_is_raised_for_the_worker_log(demo_users, monkeypatch):
+    from core import jobs
+
+    def broken(job, progress):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(jobs.RUNNERS, "test.broken", broken)
+    job = Job.objects.create(kind="test.broken", created_by=demo_users["office"], status="queued")
+    with pytest.raises(RuntimeError):
+        jobs.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.result["error"] == "An unexpected error stopped the job; it was logged."

@@ -43,6 +43,7 @@ def test_staff_draw_on_the_page_and_export_the_draw(client, demo_users, demo):
     )
     assert len(rows) == 1 + len(drawn(sampling))
     assert client.post("/samplings/draw/", {"seed": "abc"}).status_code == 302
+    assert client.post("/samplings/draw/", {"seed": "9" * 30}).status_code == 302
     assert Sampling.objects.count() == 1
     body = client.get("/api/v1/samplings/").json()
     assert body["results"][0]["points"] == drawn(sampling)
