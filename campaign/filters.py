@@ -1,13 +1,14 @@
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, Method, TitleLevel, UnitType
-from campaign.models import Campaign, Grid, Indicator, Point, PointType, TaskAcknowledgement, Unit, UnitGroup
+from campaign.models import Campaign, Grid, Indicator, Point, PointType, Unit, UnitGroup
+from campaign.selectors import lead_acknowledged
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -141,17 +142,12 @@ class CriterionTaskFilterSet(django_filters.FilterSet):
                 Q(task_assignment__isnull=True)
                 | Q(task_assignment__lead_unit__isnull=True, task_assignment__lead_group__isnull=True)
             )
-        unacknowledged = queryset.filter(task_assignment__isnull=False).exclude(Exists(lead_acknowledgements()))
+        unacknowledged = queryset.filter(task_assignment__isnull=False).exclude(
+            lead_acknowledged(task_path="task_assignment__")
+        )
         if value == "overdue":
             return unacknowledged.filter(task_assignment__deadline__lt=timezone.localdate())
         return unacknowledged
-
-
-def lead_acknowledgements():
-    """Acknowledgements of a criterion's task by its lead (for a lead set: by any member)."""
-    return TaskAcknowledgement.objects.filter(task__indicator=OuterRef("pk")).filter(
-        Q(unit=OuterRef("task_assignment__lead_unit")) | Q(unit__unit_groups=OuterRef("task_assignment__lead_group"))
-    )
 
 
 class ManualFilterSet(django_filters.FilterSet):

@@ -199,9 +199,8 @@ def criteria_with_tasks(*, user, campaign: Campaign) -> QuerySet[Indicator]:
         criteria = criteria.filter(task_assignment__in=TaskAssignment.objects.visible_to(user))
     acknowledgements = TaskAcknowledgement.objects.select_related("unit", "acknowledged_by")
     return (
-        criteria.select_related(
-            "parent", "task_assignment", "task_assignment__lead_unit", "task_assignment__lead_group"
-        )
+        criteria.annotate(lead_acknowledged=lead_acknowledged(task_path="task_assignment__"))
+        .select_related("parent", "task_assignment", "task_assignment__lead_unit", "task_assignment__lead_group")
         .prefetch_related(
             "methods",
             "task_assignment__cooperating_units",
@@ -296,12 +295,17 @@ class Coverage:
         return sum(self.counts().values())
 
 
+def lead_acknowledged(*, task_path: str = "") -> Exists:
+    """Whether a task's lead has acknowledged it: the lead unit, or for a lead set any of its members. `task_path`
+    leads from the outer query's model to the task ("" on TaskAssignment, "task_assignment__" on Indicator)."""
+    task = OuterRef(task_path.removesuffix("__")) if task_path else OuterRef("pk")
+    by_lead = Q(unit=OuterRef(f"{task_path}lead_unit")) | Q(unit__unit_groups=OuterRef(f"{task_path}lead_group"))
+    return Exists(TaskAcknowledgement.objects.filter(by_lead, task=task))
+
+
 def campaign_coverage(*, campaign: Campaign, today=None) -> Coverage:
     today = today or timezone.localdate()
     criteria = Indicator.objects.filter(system__campaign=campaign, system__is_current=True, children__isnull=True)
-    lead_acknowledged = TaskAcknowledgement.objects.filter(task=OuterRef("pk")).filter(
-        Q(unit=OuterRef("lead_unit")) | Q(unit__unit_groups=OuterRef("lead_group"))
-    )
     empty_post = Q(responsibility__post_person="") | Q(responsibility__post_position="")
     return Coverage(
         criteria_without_lead=criteria.filter(
@@ -328,7 +332,7 @@ def campaign_coverage(*, campaign: Campaign, today=None) -> Coverage:
         tasks_unacknowledged_past_deadline=TaskAssignment.objects.filter(
             indicator__system__campaign=campaign, indicator__system__is_current=True, deadline__lt=today
         )
-        .exclude(Exists(lead_acknowledged))
+        .exclude(lead_acknowledged())
         .select_related("indicator", "lead_unit", "lead_group")
         .order_by("deadline", "indicator__position"),
     )

@@ -151,3 +151,26 @@ def test_operations_manual_standards_import_and_show_on_the_responsibility_list(
     client.force_login(demo_users["head_street"])
     html = client.get("/my-responsibilities/").content.decode()
     assert "楼道内无堆物、无小广告、无乱拉线" in html
+
+
+def test_overdue_means_not_acknowledged_by_the_lead_everywhere(client, demo_users, demo):
+    from campaign.models import UnitMembership
+    from campaign.selectors import campaign_coverage
+    from tests.factories import UserFactory
+
+    task = TaskAssignment.objects.get(indicator__code="A07.03.01")  # led by 市住房和城乡建设局, deadline 2025
+    client.force_login(demo_users["office"])
+    overdue_before = client.get("/tasks/", {"state": "overdue"}).context["page_obj"].paginator.count
+    assert campaign_coverage(campaign=demo.campaign).counts()["tasks_unacknowledged_past_deadline"] == 20
+    # A cooperating street acknowledging does not count for the lead.
+    task_acknowledge(actor=demo_users["head_street"], task=task, unit=Unit.objects.get(code="SFS-DC-DH"))
+    assert client.get("/tasks/", {"state": "overdue"}).context["page_obj"].paginator.count == overdue_before
+    head = UserFactory(role="unit_head")
+    lead = Unit.objects.get(code="SFS-B-ZJJ")
+    UnitMembership.objects.create(unit=lead, user=head, role="head")
+    task_acknowledge(actor=head, task=task, unit=lead)
+    response = client.get("/tasks/", {"state": "overdue"})
+    assert response.context["page_obj"].paginator.count == overdue_before - 1
+    assert campaign_coverage(campaign=demo.campaign).counts()["tasks_unacknowledged_past_deadline"] == 19
+    row = next(c for c in client.get("/tasks/", {"q": "A07.03.01"}).context["object_list"])
+    assert row.lead_acknowledged is True
