@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, Point
-from campaign.selectors import criteria_count_by_point_type
+from campaign.selectors import criteria_count_by_point_type, manual_points
 from core.excel import Column, write_workbook
 
 
@@ -35,14 +35,7 @@ def manual_row(point: Point, target_counts: dict[int, int]) -> list:
 
 def manual_workbook(*, campaign: Campaign) -> tuple[bytes, int]:
     """The whole manual of a campaign (the command's export; the page exports what its filters select)."""
-    from django.db.models import Count
-
     target_counts = criteria_count_by_point_type(campaign=campaign)
-    points = (
-        Point.objects.filter(campaign=campaign, is_active=True)
-        .select_related("grid", "point_type", "responsibility", "responsibility__unit")
-        .annotate(custom_targets=Count("responsibility__target_criteria"))
-        .order_by("grid__code", "point_type__code", "code")
-    )
+    points = manual_points(user=None, campaign=campaign)
     rows = [manual_row(point, target_counts) for point in points.iterator(chunk_size=2000)]
     return write_workbook(sheets=[(_("Responsibility manual"), manual_columns(), rows)]), len(rows)

@@ -247,10 +247,11 @@ def tasks_of_unit(*, unit: Unit) -> list[UnitTask]:
 
 
 def manual_points(*, user, campaign: Campaign) -> QuerySet[Point]:
-    """The responsibility manual: active points the user may see, with their grid, type and responsibility row."""
+    """The responsibility manual: active points the user may see (all of them for `user=None`, as the export
+    command does), with their grid, type and responsibility row."""
+    points = Point.objects.all() if user is None else Point.objects.visible_to(user)
     return (
-        Point.objects.visible_to(user)
-        .filter(campaign=campaign, is_active=True)
+        points.filter(campaign=campaign, is_active=True)
         .select_related("grid", "grid__unit", "point_type", "responsibility", "responsibility__unit")
         .annotate(custom_targets=Count("responsibility__target_criteria"))
         .order_by("grid__code", "point_type__code", "code")
