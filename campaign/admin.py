@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from campaign.models import (
     Campaign,
@@ -38,6 +39,17 @@ class LeaderAssignmentInline(admin.TabularInline):
     model = LeaderAssignment
     extra = 0
     autocomplete_fields = ["leader"]
+    exclude = ["point"]
+
+
+class PointLeaderAssignmentInline(admin.TabularInline):
+    """Leaders answering for this point (路段包保)."""
+
+    model = LeaderAssignment
+    extra = 0
+    autocomplete_fields = ["leader"]
+    exclude = ["unit"]
+    verbose_name_plural = _("leaders answering for this point")
 
 
 @admin.register(Unit)
@@ -112,7 +124,7 @@ class PointAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "point_type", "grid", "is_active"]
     list_filter = ["campaign", "point_type", "is_active"]
     search_fields = ["code", "name", "address"]
-    inlines = [ResponsibilityInline]
+    inlines = [ResponsibilityInline, PointLeaderAssignmentInline]
     raw_id_fields = ["grid"]
 
 

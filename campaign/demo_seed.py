@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel
 from campaign.imports import IndicatorImport, PointImport, StandardImport, TaskAssignmentImport
-from campaign.models import Campaign, Grid, Pairing, Unit, UnitGroup
+from campaign.models import Campaign, Grid, Pairing, Point, Unit, UnitGroup
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
 from core.models import User
@@ -180,4 +180,9 @@ def seed_demo() -> SeedResult:
     if plan.has_errors:
         raise RuntimeError(f"the demo points do not import: {[str(i) for i in plan.issues]}")
     plan.apply(actor=None)
+    # Leaders answering for single road sections (路段包保), beyond the units they oversee.
+    points = {p.code: p for p in Point.objects.filter(campaign=campaign)}
+    for row in _read("road_sections.csv"):
+        leader = User.objects.get(username=row["username"])
+        leader_assign(actor=None, point=points[row["point_code"]], leader=leader, note=row["note"])
     return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())

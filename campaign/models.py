@@ -49,6 +49,7 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
+    scope_point_lookup = "points"
 
     class Meta:
         verbose_name = _("campaign")
@@ -169,9 +170,18 @@ class UnitMembership(models.Model):
 
 
 class LeaderAssignment(models.Model):
-    """A leader answers for a unit and everything below it (分包)."""
+    """A leader answers (分包) either for a unit and everything below it, or for one point such as a road section
+    (路段): exactly one of the two. A point assignment lets the leader follow that point without seeing the whole
+    unit that keeps it."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="leader_assignments")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="leader_assignments",
+    )  # fmt: skip
+    point = models.ForeignKey(
+        "Point", verbose_name=_("point (road section)"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="leader_assignments",
+    )  # fmt: skip
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("leader"),
@@ -182,14 +192,32 @@ class LeaderAssignment(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_lookup = "unit"
+    scope_point_lookup = "point"
 
     class Meta:
         verbose_name = _("leader assignment")
         verbose_name_plural = _("leader assignments")
-        constraints = [models.UniqueConstraint(fields=["unit", "leader"], name="leader_assignment_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "leader"], condition=Q(unit__isnull=False), name="leader_assignment_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["point", "leader"], condition=Q(point__isnull=False), name="leader_assignment_point_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, point__isnull=True) | Q(unit__isnull=True, point__isnull=False),
+                name="leader_assignment_one_target",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.leader} → {self.unit}"
+        return f"{self.leader} → {self.unit or self.point}"
+
+    def clean(self):
+        if (self.unit_id is None) == (self.point_id is None):
+            raise ValidationError(_("Assign the leader either to a unit or to a point, not both."))
+        if self.leader_id and self.leader.role != "leader":
+            raise ValidationError({"leader": _("Only a user with the leader role can be assigned.")})
 
 
 class PointType(models.Model):
@@ -473,6 +501,7 @@ class Point(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()
+    scope_point_lookup = "pk"
 
     class Meta:
         verbose_name = _("point")
@@ -525,6 +554,7 @@ class Responsibility(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_lookup = "unit"
+    scope_point_lookup = "point"
 
     class Meta:
         verbose_name = _("responsibility")

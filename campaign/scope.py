@@ -8,16 +8,21 @@ The rule:
 - administrators, command-office staff and inspectors see every campaign and unit (CITYWIDE_ROLES);
 - everyone else sees the units they belong to (head, liaison) or oversee (leader assignments, 分包),
   each with its whole subtree (a street sees its communities), and the campaigns those units are in;
+- a leader assigned to single points (road sections, 路段) also sees those points and what hangs off them
+  (their manual row, later their problems), and their campaigns, without the unit that answers for them;
 - inactive and anonymous users see nothing.
 
 A model joins the scope by using `ScopedQuerySet` and naming, in `scope_unit_lookup`, the path from the model to
 the responsible `Unit` ("" for Unit itself, "responsible_unit" for a problem, ...). Campaign-wide reference data
 (the assessment system, point types) names `scope_campaign_lookup` instead: visible to everyone in the campaign.
-A model whose scope is neither (Campaign) defines `scope_q(paths)`.
+A model whose scope is neither (Campaign) defines `scope_q(paths)`. A model that hangs off a point also names
+`scope_point_lookup` (the path to the `Point`, "pk" for Point itself), so point assignments reach it.
 """
 
 from django.db import models
 from django.db.models import Q
+
+from core.choices import Role
 
 
 def scope_unit_paths(user) -> list[str] | None:
@@ -50,6 +55,22 @@ def scope_unit_paths(user) -> list[str] | None:
     return tops
 
 
+def scope_point_ids(user) -> list[int]:
+    """The points a leader answers for directly (road sections), cached on the user; only leaders have them, so
+    nobody else pays the query."""
+    if not user.is_authenticated or not user.is_active or user.sees_citywide or user.role != Role.LEADER:
+        return []
+    cached = getattr(user, "_scope_point_ids", None)
+    if cached is None:
+        from campaign.models import LeaderAssignment
+
+        cached = sorted(
+            LeaderAssignment.objects.filter(leader=user, point__isnull=False).values_list("point_id", flat=True)
+        )
+        user._scope_point_ids = cached
+    return cached
+
+
 def paths_q(lookup: str, paths: list[str]) -> Q:
     prefix = f"{lookup}__" if lookup else ""
     q = Q()
@@ -63,14 +84,25 @@ class ScopedQuerySet(models.QuerySet):
         paths = scope_unit_paths(user)
         if paths is None:
             return self.all()
-        if not paths:
+        point_ids = scope_point_ids(user)
+        point_lookup = getattr(self.model, "scope_point_lookup", None)
+        point_q = Q()
+        if point_ids and point_lookup:
+            if point_lookup == "pk":
+                point_q = Q(pk__in=point_ids)
+            else:
+                # A subquery rather than a join, so rows never repeat however many points they hang off.
+                point_q = Q(pk__in=self.model._base_manager.filter(**{f"{point_lookup}__in": point_ids}).values("pk"))
+        if not paths and not point_q:
             return self.none()
         scope_q = getattr(self.model, "scope_q", None)
         if scope_q is not None:
-            return self.filter(scope_q(paths))
-        campaign_lookup = getattr(self.model, "scope_campaign_lookup", None)
-        if campaign_lookup is not None:
-            from campaign.models import Campaign
+            unit_q = scope_q(paths) if paths else Q(pk__in=[])
+        else:
+            campaign_lookup = getattr(self.model, "scope_campaign_lookup", None)
+            if campaign_lookup is not None:
+                from campaign.models import Campaign
 
-            return self.filter(**{f"{campaign_lookup}__in": Campaign.objects.filter(Campaign.scope_q(paths))})
-        return self.filter(paths_q(self.model.scope_unit_lookup, paths))
+                return self.filter(**{f"{campaign_lookup}__in": Campaign.objects.visible_to(user).values("pk")})
+            unit_q = paths_q(self.model.scope_unit_lookup, paths) if paths else Q(pk__in=[])
+        return self.filter(unit_q | point_q)

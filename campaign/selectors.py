@@ -75,8 +75,19 @@ def unit_relations_of_user(*, user) -> list[tuple[Unit, str]]:
     """Every unit a user belongs to (as head or liaison) or oversees (as leader), with that relation, in two
     queries."""
     memberships = UnitMembership.objects.filter(user=user).select_related("unit").order_by("unit__path")
-    assignments = LeaderAssignment.objects.filter(leader=user).select_related("unit").order_by("unit__path")
+    assignments = (
+        LeaderAssignment.objects.filter(leader=user, unit__isnull=False).select_related("unit").order_by("unit__path")
+    )
     return [(m.unit, m.role) for m in memberships] + [(a.unit, "leader") for a in assignments]
+
+
+def points_assigned_to(*, user, campaign: Campaign) -> QuerySet[Point]:
+    """The points (road sections, 路段) a leader answers for directly, with their manual row, for their home."""
+    return (
+        Point.objects.filter(campaign=campaign, leader_assignments__leader=user)
+        .select_related("grid", "point_type", "responsibility__unit")
+        .order_by("grid__code", "code")
+    )
 
 
 def unit_get_visible(*, user, pk) -> Unit | None:

@@ -27,6 +27,7 @@ from campaign.models import (
     UnitMembership,
 )
 from core.audit import audit_log
+from core.choices import Role
 from core.errors import DomainError
 
 
@@ -129,13 +130,32 @@ def membership_set(*, actor, unit: Unit, user, role: str) -> UnitMembership:
 
 
 @transaction.atomic
-def leader_assign(*, actor, unit: Unit, leader, note: str = "") -> LeaderAssignment:
-    assignment, created = LeaderAssignment.objects.get_or_create(unit=unit, leader=leader, defaults={"note": note})
+def leader_assign(
+    *, actor, leader, unit: Unit | None = None, point: Point | None = None, note: str = ""
+) -> LeaderAssignment:
+    """Assign a leader (分包) to a unit and its subtree, or to one point such as a road section. Only users with the
+    leader role can be assigned; assigning twice changes nothing."""
+    if (unit is None) == (point is None):
+        raise DomainError(_("Assign the leader either to a unit or to a point, not both."))
+    if leader.role != Role.LEADER:
+        raise DomainError(_("Only a user with the leader role can be assigned."))
+    target = {"unit": unit} if unit is not None else {"point": point}
+    assignment, created = LeaderAssignment.objects.get_or_create(leader=leader, **target, defaults={"note": note})
     if created:
         audit_log(
-            action="campaign.leader.assign", actor=actor, obj=assignment, data={"unit": unit.pk, "leader": leader.pk}
+            action="campaign.leader.assign",
+            actor=actor,
+            obj=assignment,
+            data={"unit": unit.pk if unit else None, "point": point.pk if point else None, "leader": leader.pk},
         )
     return assignment
+
+
+@transaction.atomic
+def leader_unassign(*, actor, assignment: LeaderAssignment) -> None:
+    data = {"unit": assignment.unit_id, "point": assignment.point_id, "leader": assignment.leader_id}
+    audit_log(action="campaign.leader.unassign", actor=actor, obj=assignment, data=data)
+    assignment.delete()
 
 
 @transaction.atomic

@@ -46,6 +46,7 @@ from campaign.selectors import (
     unit_get_visible,
     unit_groups_of,
     unit_list,
+    points_assigned_to,
     units_of_user,
 )
 from campaign.services import (
@@ -99,6 +100,8 @@ class MyUnitsHomeView(CampaignHomeMixin, TemplateView):
         campaign = context["campaign"]
         context["my_units"] = units_of_user(user=self.request.user, campaign=campaign) if campaign is not None else []
         context["is_leader"] = self.request.user.role == Role.LEADER
+        if context["is_leader"] and campaign is not None:
+            context["my_points"] = points_assigned_to(user=self.request.user, campaign=campaign)
         return context
 
 
