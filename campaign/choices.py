@@ -90,6 +90,16 @@ AUDIT_ACTIONS = {
     "campaign.indicator_system.version": _("Started a new version of the assessment system"),
     "campaign.status.override": _("Overrode coverage gaps to change the status"),
     "campaign.task.acknowledge": _("Acknowledged a task"),
+    "campaign.task.create": _("Assigned a criterion's task"),
+    "campaign.task.update": _("Changed a criterion's task"),
+    "campaign.indicator.create": _("Added an indicator"),
+    "campaign.indicator.update": _("Changed an indicator"),
+    "campaign.grid.create": _("Created a grid"),
+    "campaign.grid.update": _("Changed a grid"),
+    "campaign.point.create": _("Created a point"),
+    "campaign.point.update": _("Changed a point"),
+    "campaign.responsibility.update": _("Changed a point's manual row"),
+    "campaign.responsibility.targets": _("Changed a point's target criteria"),
 }
 
 

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, Method, TitleLevel, UnitType
-from campaign.models import Campaign, Grid, Indicator, Point, PointType, Unit, UnitGroup
+from campaign.models import Campaign, Grid, Indicator, Point, PointType, Responsibility, Unit, UnitGroup
 from campaign.selectors import lead_acknowledged
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
@@ -193,8 +193,17 @@ class ManualFilterSet(django_filters.FilterSet):
         )  # fmt: skip
 
     def filter_gaps(self, queryset, name, value):
-        missing = (
-            Q(responsibility__isnull=True) | Q(responsibility__leader_name="") | Q(responsibility__unit__isnull=True)
-            | Q(responsibility__post_person="") | Q(responsibility__post_position="")
-        )  # fmt: skip
+        missing = Responsibility.gaps_q("responsibility__")
         return queryset.filter(missing) if value else queryset.exclude(missing)
+
+
+class ResponsibilityFilterSet(django_filters.FilterSet):
+    campaign = django_filters.NumberFilter(field_name="point__campaign")
+    gaps = django_filters.BooleanFilter(method="filter_gaps", help_text=_("Missing leader, unit or post"))
+
+    class Meta:
+        model = Responsibility
+        fields = ["campaign", "unit", "point", "gaps"]
+
+    def filter_gaps(self, queryset, name, value):
+        return queryset.filter(Responsibility.gaps_q()) if value else queryset.exclude(Responsibility.gaps_q())

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -314,6 +314,12 @@ class Indicator(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def clean(self):
+        if self.parent_id and self.parent.system_id != self.system_id:
+            raise ValidationError({"parent": _("The parent belongs to another version of the assessment system.")})
+        if self.score is not None and self.score < 0 and self.kind != IndicatorKind.DEDUCTION:
+            raise ValidationError({"score": _("Only a deduction item can have a negative score.")})
+
 
 class IndicatorMethod(models.Model):
     """One assessment method of an indicator; an indicator may have several."""
@@ -438,6 +444,15 @@ class TaskAssignment(models.Model):
     def lead_name(self) -> str:
         return str(self.lead_unit or self.lead_group or "")
 
+    def clean(self):
+        if self.lead_unit_id and self.lead_group_id:
+            raise ValidationError(_("A task has one lead: a unit or a set of units, not both."))
+        campaign_id = self.indicator.system.campaign_id if self.indicator_id else None
+        for field in ("lead_unit", "lead_group"):
+            lead = getattr(self, field)
+            if lead is not None and campaign_id is not None and lead.campaign_id != campaign_id:
+                raise ValidationError({field: _("The lead belongs to another campaign.")})
+
 
 class TaskAcknowledgement(models.Model):
     """A unit head confirms the unit received its task (签收): the delivery of the 责任清单 is on record."""
@@ -484,6 +499,10 @@ class Grid(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        if self.unit_id and self.campaign_id and self.unit.campaign_id != self.campaign_id:
+            raise ValidationError({"unit": _("The unit belongs to another campaign.")})
+
 
 class Point(models.Model):
     """A concrete site the assessors may visit (点位), of a point type, in a grid."""
@@ -496,8 +515,14 @@ class Point(models.Model):
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )  # fmt: skip
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -527,6 +552,12 @@ class Point(models.Model):
     def scope_q(paths):
         """A point is seen by the unit answering for it and by the unit keeping its grid (and those above)."""
         return paths_q("responsibility__unit", paths) | paths_q("grid__unit", paths)
+
+    def clean(self):
+        for field in ("grid", "point_type"):
+            related = getattr(self, field, None) if getattr(self, f"{field}_id") else None
+            if related is not None and self.campaign_id and related.campaign_id != self.campaign_id:
+                raise ValidationError({field: _("It belongs to another campaign.")})
 
 
 class Responsibility(models.Model):
@@ -563,6 +594,16 @@ class Responsibility(models.Model):
     def __str__(self):
         return f"{self.point} · {self.unit or '—'}"
 
+    @staticmethod
+    def gaps_q(prefix: str = "") -> Q:
+        """Rows missing leader, unit or post, as a filter; from Point, `prefix="responsibility__"` also catches
+        points without a row. The one definition behind the manual's filter, the API and the coverage check."""
+        missing = (
+            Q(**{f"{prefix}leader_name": ""}) | Q(**{f"{prefix}unit__isnull": True})
+            | Q(**{f"{prefix}post_person": ""}) | Q(**{f"{prefix}post_position": ""})
+        )  # fmt: skip
+        return missing | Q(responsibility__isnull=True) if prefix else missing
+
     @property
     def gaps(self) -> list[str]:
         """What the manual is missing for this point: leader, unit, post."""
@@ -574,6 +615,10 @@ class Responsibility(models.Model):
         if not (self.post_person and self.post_position):
             missing.append("post")
         return missing
+
+    def clean(self):
+        if self.unit_id and self.point_id and self.unit.campaign_id != self.point.campaign_id:
+            raise ValidationError({"unit": _("The unit belongs to another campaign.")})
 
 
 class Sampling(models.Model):

@@ -18,6 +18,7 @@ from campaign.models import (
     Pairing,
     Point,
     PointType,
+    Responsibility,
     SampledPoint,
     Sampling,
     TaskAcknowledgement,
@@ -270,6 +271,16 @@ def manual_points(*, user, campaign: Campaign) -> QuerySet[Point]:
     )
 
 
+def responsibility_list(*, user) -> QuerySet[Responsibility]:
+    """Manual rows the user may see, with their point and target criteria, in a constant number of queries."""
+    return (
+        Responsibility.objects.visible_to(user)
+        .select_related("point")
+        .prefetch_related("target_criteria")
+        .order_by("point__campaign_id", "point__code")
+    )
+
+
 def criteria_count_by_point_type(*, campaign: Campaign) -> dict[int, int]:
     """How many criteria of the current system apply to each point type: a point's default targets."""
     rows = (
@@ -318,19 +329,13 @@ def lead_acknowledged(*, task_path: str = "") -> Exists:
 def campaign_coverage(*, campaign: Campaign, today=None) -> Coverage:
     today = today or timezone.localdate()
     criteria = Indicator.objects.filter(system__campaign=campaign, system__is_current=True, children__isnull=True)
-    empty_post = Q(responsibility__post_person="") | Q(responsibility__post_position="")
     return Coverage(
         criteria_without_lead=criteria.filter(
             Q(task_assignment__isnull=True)
             | Q(task_assignment__lead_unit__isnull=True, task_assignment__lead_group__isnull=True)
         ).order_by("position"),
         points_without_owner=Point.objects.filter(campaign=campaign, is_active=True)
-        .filter(
-            Q(responsibility__isnull=True)
-            | Q(responsibility__leader_name="")
-            | Q(responsibility__unit__isnull=True)
-            | empty_post
-        )
+        .filter(Responsibility.gaps_q("responsibility__"))
         .select_related("grid", "point_type", "responsibility", "responsibility__unit")
         .order_by("grid__code", "code"),
         units_without_liaison=Unit.objects.filter(campaign=campaign, is_active=True)

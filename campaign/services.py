@@ -4,6 +4,7 @@ import random
 import secrets
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from campaign.choices import CampaignStatus, MembershipRole
 from campaign.models import (
     Campaign,
+    Grid,
     Indicator,
     IndicatorMethod,
     IndicatorSystem,
@@ -19,6 +21,7 @@ from campaign.models import (
     OperationStandard,
     Point,
     PointType,
+    Responsibility,
     SampledPoint,
     Sampling,
     TaskAcknowledgement,
@@ -34,24 +37,32 @@ from core.errors import DomainError
 @transaction.atomic
 def campaign_create(*, actor, **fields) -> Campaign:
     campaign = Campaign(**fields)
-    campaign.full_clean()
-    campaign.save()
-    audit_log(action="campaign.create", actor=actor, obj=campaign, data={"slug": campaign.slug})
-    return campaign
+    return _create(campaign, action="campaign.create", actor=actor, data={"slug": campaign.slug})
+
+
+def _update(obj, fields: dict, *, action: str, actor) -> list[str]:
+    """Set the fields that differ, validate, save only those and audit which ones changed; [] when nothing did."""
+    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(obj, name, fields[name])
+    obj.full_clean()
+    obj.save(update_fields=changed)
+    audit_log(action=action, actor=actor, obj=obj, data={"changed": sorted(changed)})
+    return changed
+
+
+def _create(obj, *, action: str, actor, data: dict):
+    obj.full_clean()
+    obj.save()
+    audit_log(action=action, actor=actor, obj=obj, data=data)
+    return obj
 
 
 @transaction.atomic
 def campaign_update(*, actor, campaign: Campaign, **fields) -> Campaign:
-    changed = {}
-    for name, value in fields.items():
-        if getattr(campaign, name) != value:
-            changed[name] = value
-            setattr(campaign, name, value)
-    if not changed:
-        return campaign
-    campaign.full_clean()
-    campaign.save(update_fields=list(changed))
-    audit_log(action="campaign.update", actor=actor, obj=campaign, data={"changed": sorted(changed)})
+    _update(campaign, fields, action="campaign.update", actor=actor)
     return campaign
 
 
@@ -73,14 +84,7 @@ def unit_update(*, actor, unit: Unit, **fields) -> Unit:
     """Change a unit's own fields; moving it in the tree is `unit_move`."""
     if "parent" in fields or "campaign" in fields:
         raise ValueError("Use unit_move to change a unit's parent.")
-    changed = [name for name, value in fields.items() if getattr(unit, name) != value]
-    if not changed:
-        return unit
-    for name in changed:
-        setattr(unit, name, fields[name])
-    unit.full_clean()
-    unit.save(update_fields=changed)
-    audit_log(action="campaign.unit.update", actor=actor, obj=unit, data={"changed": sorted(changed)})
+    _update(unit, fields, action="campaign.unit.update", actor=actor)
     return unit
 
 
@@ -308,3 +312,171 @@ def indicator_system_new_version(*, actor, campaign: Campaign, name: str = "") -
         data={"from_version": current.version, "to_version": system.version},
     )  # fmt: skip
     return system
+
+
+# Grids, points and the responsibility manual, one at a time (the Excel import does whole districts at once).
+
+
+@transaction.atomic
+def grid_create(*, actor, campaign: Campaign, code: str, name: str, unit: Unit | None = None) -> Grid:
+    grid = Grid(campaign=campaign, code=code, name=name, unit=unit)
+    return _create(grid, action="campaign.grid.create", actor=actor, data={"code": code})
+
+
+@transaction.atomic
+def grid_update(*, actor, grid: Grid, **fields) -> Grid:
+    _update(grid, fields, action="campaign.grid.update", actor=actor)
+    return grid
+
+
+@transaction.atomic
+def point_create(*, actor, campaign: Campaign, grid: Grid, point_type: PointType, code: str, name: str,
+                 **fields) -> Point:  # fmt: skip
+    """A new point, with an empty manual row so the coverage check lists it until someone answers for it."""
+    point = Point(campaign=campaign, grid=grid, point_type=point_type, code=code, name=name, **fields)
+    _create(point, action="campaign.point.create", actor=actor, data={"code": code})
+    Responsibility.objects.create(point=point)
+    return point
+
+
+@transaction.atomic
+def point_update(*, actor, point: Point, **fields) -> Point:
+    """Change a point's details, move it to another grid or deactivate it (`is_active`); points are never
+    deleted, since inspections and problems refer to them."""
+    if "campaign" in fields:
+        raise ValueError("A point cannot move to another campaign.")
+    _update(point, fields, action="campaign.point.update", actor=actor)
+    return point
+
+
+def criteria_for_targets(*, campaign: Campaign):
+    """The criteria a manual row may target: the leaves of the campaign's current assessment system."""
+    return Indicator.objects.filter(system__campaign=campaign, system__is_current=True, children__isnull=True)
+
+
+@transaction.atomic
+def responsibility_set(*, actor, point: Point, target_criteria=None, **fields) -> Responsibility:
+    """Write a point's manual row: leader, unit, post and, when `target_criteria` is given, the criteria it must
+    meet (an empty list goes back to the default: every criterion applicable to the point type)."""
+    responsibility, _created = Responsibility.objects.select_for_update().get_or_create(point=point)
+    changed = _update(responsibility, fields, action="campaign.responsibility.update", actor=actor)
+    if target_criteria is not None:
+        wanted = {criterion.pk for criterion in target_criteria}
+        allowed = set(criteria_for_targets(campaign=point.campaign).filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted - allowed:
+            raise DomainError(_("Targets must be criteria of the campaign's current assessment system."))
+        current = set(responsibility.target_criteria.values_list("pk", flat=True))
+        if wanted != current:
+            responsibility.target_criteria.set(wanted)
+            audit_log(
+                action="campaign.responsibility.targets",
+                actor=actor,
+                obj=responsibility,
+                data={"point": point.pk, "added": sorted(wanted - current), "removed": sorted(current - wanted),
+                      "changed_fields": changed},
+            )  # fmt: skip
+    return responsibility
+
+
+# The task division, one criterion at a time.
+
+
+def _check_same_campaign(campaign_id: int, field: str, objects) -> None:
+    if any(obj.campaign_id != campaign_id for obj in objects):
+        raise ValidationError({field: _("Some of these belong to another campaign.")})
+
+
+@transaction.atomic
+def task_assignment_create(*, actor, indicator: Indicator, cooperating_units=(), cooperating_groups=(),
+                           **fields) -> TaskAssignment:  # fmt: skip
+    """Give a criterion of the current assessment system its lead, cooperating units, leader, deadline and
+    standard."""
+    if not indicator.system.is_current or indicator.children.exists():
+        raise DomainError(_("Tasks are assigned on criteria of the current assessment system."))
+    task = TaskAssignment(indicator=indicator, **fields)
+    _create(task, action="campaign.task.create", actor=actor, data={"criterion": indicator.code})
+    _task_set_cooperation(task, cooperating_units, cooperating_groups)
+    return task
+
+
+@transaction.atomic
+def task_assignment_update(*, actor, task: TaskAssignment, cooperating_units=None, cooperating_groups=None,
+                           **fields) -> TaskAssignment:  # fmt: skip
+    if "indicator" in fields and fields["indicator"] != task.indicator:
+        raise DomainError(_("A task stays on its criterion; assign the other criterion separately."))
+    fields.pop("indicator", None)
+    _update(task, fields, action="campaign.task.update", actor=actor)
+    if cooperating_units is not None or cooperating_groups is not None:
+        before = (set(task.cooperating_units.values_list("pk", flat=True)),
+                  set(task.cooperating_groups.values_list("pk", flat=True)))  # fmt: skip
+        _task_set_cooperation(task, cooperating_units, cooperating_groups)
+        after = (set(task.cooperating_units.values_list("pk", flat=True)),
+                 set(task.cooperating_groups.values_list("pk", flat=True)))  # fmt: skip
+        if before != after:
+            audit_log(
+                action="campaign.task.update", actor=actor, obj=task,
+                data={"changed": ["cooperating_units", "cooperating_groups"]},
+            )  # fmt: skip
+    return task
+
+
+def _task_set_cooperation(task: TaskAssignment, units, groups) -> None:
+    campaign_id = task.indicator.system.campaign_id
+    if units is not None:
+        _check_same_campaign(campaign_id, "cooperating_units", units)
+        if task.lead_unit_id and any(unit.pk == task.lead_unit_id for unit in units):
+            raise ValidationError({"cooperating_units": _("The lead unit cannot also cooperate on its own task.")})
+        task.cooperating_units.set(units)
+    if groups is not None:
+        _check_same_campaign(campaign_id, "cooperating_groups", groups)
+        task.cooperating_groups.set(groups)
+
+
+# The assessment system, one node at a time (the Excel import replaces whole versions).
+
+
+def _current_system_only(system: IndicatorSystem) -> None:
+    if not system.is_current:
+        raise DomainError(_("Only the current version of the assessment system can be changed."))
+
+
+@transaction.atomic
+def indicator_create(*, actor, system: IndicatorSystem, code: str, name: str, score, parent: Indicator | None = None,
+                     methods=(), point_types=(), **fields) -> Indicator:  # fmt: skip
+    """Add a node below `parent` (or an item at the top); it goes after its siblings. Totals are not adjusted:
+    the tree page reports a parent whose children no longer add up."""
+    _current_system_only(system)
+    last = Indicator.objects.filter(system=system).order_by("-position").values_list("position", flat=True).first()
+    indicator = Indicator(
+        system=system, parent=parent, code=code, name=name, score=score, level=parent.level + 1 if parent else 1,
+        position=(last or 0) + 1, **fields,
+    )  # fmt: skip
+    _create(indicator, action="campaign.indicator.create", actor=actor, data={"code": code})
+    _indicator_set_lists(indicator, methods, point_types)
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, actor, indicator: Indicator, methods=None, point_types=None, **fields) -> Indicator:
+    """Change a node's name, score, kind, veto flag, methods or point types; its place in the tree stays."""
+    _current_system_only(indicator.system)
+    if set(fields) & {"parent", "system", "level", "code"}:
+        raise DomainError(_("The code and the place in the tree change through the Excel import."))
+    _update(indicator, fields, action="campaign.indicator.update", actor=actor)
+    if methods is not None or point_types is not None:
+        _indicator_set_lists(indicator, methods, point_types)
+        audit_log(action="campaign.indicator.update", actor=actor, obj=indicator,
+                  data={"changed": [name for name, value in (("methods", methods), ("point_types", point_types))
+                                    if value is not None]})  # fmt: skip
+    return indicator
+
+
+def _indicator_set_lists(indicator: Indicator, methods, point_types) -> None:
+    if methods is not None:
+        IndicatorMethod.objects.filter(indicator=indicator).exclude(method__in=methods).delete()
+        IndicatorMethod.objects.bulk_create(
+            [IndicatorMethod(indicator=indicator, method=method) for method in methods], ignore_conflicts=True
+        )
+    if point_types is not None:
+        _check_same_campaign(indicator.system.campaign_id, "point_types", point_types)
+        indicator.point_types.set(point_types)

@@ -39,6 +39,7 @@ from campaign.selectors import (
     manual_points,
     pairings_of,
     point_type_list,
+    points_assigned_to,
     points_of_unit,
     tasks_of_unit,
     unit_ancestors,
@@ -46,7 +47,6 @@ from campaign.selectors import (
     unit_get_visible,
     unit_groups_of,
     unit_list,
-    points_assigned_to,
     units_of_user,
 )
 from campaign.services import (

@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from campaign.models import Campaign, Unit
-from campaign.services import sampling_draw
+from campaign.services import leader_assign, sampling_draw
 from core.models import AuditEvent, User
 
 LOGIN = "login"
@@ -32,6 +32,10 @@ def row(anonymous, liaison, head, inspector, leader, staff, admin):
 EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200)
 OFFICE_ONLY = row(LOGIN, 404, 404, 404, 404, 200, 200)
 API_EVERYONE = row(403, 200, 200, 200, 200, 200, 200)
+# Writes are the office's: others are refused before any object is looked up; an empty body is refused with reasons
+# (POST) or changes nothing (PATCH).
+API_STAFF_CREATE = row(403, 403, 403, 403, 403, 400, 400)
+API_STAFF_PATCH = row(403, 403, 403, 403, 403, 200, 200)
 
 # (url name, method, object) → expected outcome per role
 MATRIX = {
@@ -107,6 +111,25 @@ MATRIX = {
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:grid-list", "post", None): API_STAFF_CREATE,
+    ("api:grid-detail", "patch", "own_grid"): API_STAFF_PATCH,
+    ("api:point-list", "post", None): API_STAFF_CREATE,
+    ("api:point-detail", "patch", "own_point"): API_STAFF_PATCH,
+    ("api:indicator-list", "post", None): API_STAFF_CREATE,
+    ("api:indicator-detail", "patch", "own_indicator"): API_STAFF_PATCH,
+    ("api:task-assignment-list", "post", None): API_STAFF_CREATE,
+    ("api:task-assignment-detail", "patch", "street_task"): API_STAFF_PATCH,
+    ("api:responsibility-list", "get", None): API_EVERYONE,
+    ("api:responsibility-detail", "get", "own_responsibility"): API_EVERYONE,
+    ("api:responsibility-detail", "get", "other_responsibility"): row(403, 404, 404, 200, 404, 200, 200),
+    # 科学大道 lies outside 东城区, but its leader answers for it as a road section (路段包保).
+    ("api:responsibility-detail", "get", "road_responsibility"): row(403, 404, 404, 200, 200, 200, 200),
+    ("api:responsibility-detail", "patch", "own_responsibility"): API_STAFF_PATCH,
+    ("api:responsibility-detail", "delete", "own_responsibility"): row(403, 403, 403, 403, 403, 405, 405),
+    ("api:leader-assignment-list", "get", None): API_EVERYONE,
+    ("api:leader-assignment-list", "post", None): API_STAFF_CREATE,
+    ("api:leader-assignment-detail", "get", "east_assignment"): row(403, 404, 404, 200, 200, 200, 200),
+    ("api:leader-assignment-detail", "delete", "fresh_assignment"): row(403, 403, 403, 403, 403, 204, 204),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -135,9 +158,11 @@ def objects():
         Grid,
         Indicator,
         IndicatorSystem,
+        LeaderAssignment,
         Pairing,
         Point,
         PointType,
+        Responsibility,
         TaskAssignment,
         UnitGroup,
     )
@@ -158,6 +183,14 @@ def objects():
         "other_pairing": Pairing.objects.get(partner__code="SFS-XC-XH-LY"),
         "other_grid": Grid.objects.get(code="G-XC-XH-01"),
         "own_point": Point.objects.get(code="P0001"),
+        "own_responsibility": Responsibility.objects.get(point__code="P0001"),
+        "other_responsibility": Responsibility.objects.get(point__code="P0013"),
+        "road_responsibility": Responsibility.objects.get(point__code="P0021"),
+        "east_assignment": LeaderAssignment.objects.get(unit__code="SFS-DC", leader__username="leader_east"),
+        # A new assignment for every role, so one role's delete does not decide the next one's answer.
+        "fresh_assignment": lambda: leader_assign(
+            actor=None, leader=User.objects.get(username="leader_city"), point=Point.objects.get(code="P0001")
+        ),
         "other_point": Point.objects.get(code="P0013"),
         "street_task": TaskAssignment.objects.get(
             indicator__code="A07.03.01", indicator__system__campaign__slug=OWN_CAMPAIGN
@@ -191,9 +224,10 @@ def test_access(demo_users, key):
     from django.test import Client
 
     name, method, obj_name = key
-    obj = objects()[obj_name] if obj_name else None
+    made = objects()[obj_name] if obj_name else None
     mismatches = []
     for role in ROLES:
+        obj = made() if callable(made) else made
         client = Client()
         if role != "anonymous":
             client.force_login(demo_users[USERS[role]])

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from campaign.choices import Method
 from campaign.models import (
     Campaign,
     Grid,
     Indicator,
+    LeaderAssignment,
     Pairing,
     Point,
     PointType,
@@ -112,6 +114,18 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
         fields = ["leader_name", "unit", "post_person", "post_position", "post_phone", "gaps"]
 
 
+class ResponsibilityDetailSerializer(ResponsibilitySerializer):
+    """A manual row as its own resource: the point it belongs to and its target criteria (empty: every criterion
+    applicable to the point type)."""
+
+    point_code = serializers.CharField(source="point.code", read_only=True)
+    campaign = serializers.IntegerField(source="point.campaign_id", read_only=True)
+    target_criteria = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta(ResponsibilitySerializer.Meta):
+        fields = ["id", "campaign", "point", "point_code", *ResponsibilitySerializer.Meta.fields, "target_criteria"]
+
+
 class PointSerializer(serializers.ModelSerializer):
     point_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -205,3 +219,77 @@ class UnitWriteSerializer(serializers.ModelSerializer):
         if self.instance is not None and "campaign" in attrs and attrs["campaign"] != self.instance.campaign:
             raise serializers.ValidationError({"campaign": _("A unit cannot move to another campaign.")})
         return attrs
+
+
+class GridWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["campaign", "code", "name", "unit"]
+        validators = []  # uniqueness and campaign consistency are checked by the service's full_clean
+
+
+class PointWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Point
+        fields = ["campaign", "grid", "point_type", "code", "name", "address", "longitude", "latitude", "is_active"]
+        validators = []
+
+
+class ResponsibilityWriteSerializer(serializers.ModelSerializer):
+    target_criteria = serializers.PrimaryKeyRelatedField(
+        queryset=Indicator.objects.all(), many=True, required=False,
+        help_text=_("Criteria ids; an empty list means every criterion applicable to the point type."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Responsibility
+        fields = ["leader_name", "unit", "post_person", "post_position", "post_phone", "target_criteria"]
+
+
+class TaskAssignmentWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaskAssignment
+        fields = [
+            "indicator", "lead_unit", "lead_group", "cooperating_units", "cooperating_groups", "responsible_leader",
+            "deadline", "standard",
+        ]  # fmt: skip
+        validators = []
+        extra_kwargs = {"cooperating_units": {"required": False}, "cooperating_groups": {"required": False}}
+
+
+class IndicatorWriteSerializer(serializers.ModelSerializer):
+    """A node of the current assessment system: `campaign` picks the system on creation; code and parent are fixed
+    once created."""
+
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), write_only=True)
+    methods = serializers.ListField(child=serializers.ChoiceField(choices=Method.choices), required=False)
+    point_types = serializers.PrimaryKeyRelatedField(queryset=PointType.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Indicator
+        fields = ["campaign", "parent", "code", "name", "score", "kind", "is_veto", "methods", "point_types"]
+        validators = []
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for field in ("campaign", "parent", "code"):
+                if field in attrs and attrs[field] != (
+                    self.instance.system.campaign if field == "campaign" else getattr(self.instance, field)
+                ):
+                    raise serializers.ValidationError(
+                        {field: _("The code and the place in the tree change through the Excel import.")}
+                    )
+                attrs.pop(field, None)
+        return attrs
+
+
+class LeaderAssignmentSerializer(serializers.ModelSerializer):
+    """分包: a leader answers for a unit (and its subtree) or for one point such as a road section."""
+
+    leader_name = serializers.CharField(source="leader.get_full_name", read_only=True)
+    leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+    class Meta:
+        model = LeaderAssignment
+        fields = ["id", "leader", "leader_name", "unit", "point", "note"]
+        validators = []  # assigning twice returns the existing assignment (the service is idempotent)

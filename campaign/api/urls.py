@@ -16,6 +16,8 @@ router.register("task-assignments", views.TaskAssignmentViewSet, basename="task-
 router.register("unit-groups", views.UnitGroupViewSet, basename="unit-group")
 router.register("command-groups", views.CommandGroupViewSet, basename="command-group")
 router.register("pairings", views.PairingViewSet, basename="pairing")
+router.register("responsibilities", views.ResponsibilityViewSet, basename="responsibility")
+router.register("leader-assignments", views.LeaderAssignmentViewSet, basename="leader-assignment")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
