@@ -1,7 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from campaign.models import Responsibility, Unit
+from campaign.services import criteria_for_targets
+from core.choices import Role
 from core.imports import max_upload_bytes
+from core.models import User
 
 IMPORT_KINDS = [
     ("import.indicators", _("Assessment system (测评体系), with point types if the workbook has them")),
@@ -30,3 +34,43 @@ class ImportForm(forms.Form):
                 % {"size": upload.size / 1024 / 1024, "limit": limit / 1024 / 1024}
             )
         return upload
+
+
+class CriterionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, criterion):
+        return f"{criterion.code} {criterion.name}"
+
+
+class ResponsibilityForm(forms.ModelForm):
+    """A point's manual row: who answers for it, the post on the spot, its target criteria and the leaders who
+    answer for it as a road section (路段包保)."""
+
+    target_criteria = CriterionChoiceField(
+        label=_("Target criteria"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick none to keep the default: every criterion applicable to the point type."),
+    )
+    road_leaders = forms.ModelMultipleChoiceField(
+        label=_("Leaders answering for this point (路段包保)"),
+        queryset=User.objects.filter(role=Role.LEADER, is_active=True).order_by("full_name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Responsibility
+        fields = ["leader_name", "unit", "post_person", "post_position", "post_phone", "target_criteria"]
+
+    def __init__(self, *args, point, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.point = point
+        self.fields["unit"].queryset = Unit.objects.filter(campaign=point.campaign, is_active=True).order_by("path")
+        self.fields["target_criteria"].queryset = criteria_for_targets(campaign=point.campaign).order_by("position")
+        self.fields["road_leaders"].initial = list(point.leader_assignments.values_list("leader_id", flat=True))
+        self.applicable_ids = set(
+            criteria_for_targets(campaign=point.campaign)
+            .filter(point_types=point.point_type)
+            .values_list("pk", flat=True)
+        )

@@ -378,6 +378,19 @@ def responsibility_set(*, actor, point: Point, target_criteria=None, **fields) -
     return responsibility
 
 
+@transaction.atomic
+def point_leaders_set(*, actor, point: Point, leaders) -> None:
+    """Make exactly these leaders answer for the point (路段包保), assigning and removing the difference."""
+    wanted = {leader.pk: leader for leader in leaders}
+    current = {a.leader_id: a for a in LeaderAssignment.objects.select_for_update().filter(point=point)}
+    for leader_id, leader in wanted.items():
+        if leader_id not in current:
+            leader_assign(actor=actor, leader=leader, point=point)
+    for leader_id, assignment in current.items():
+        if leader_id not in wanted:
+            leader_unassign(actor=actor, assignment=assignment)
+
+
 # The task division, one criterion at a time.
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/<int:pk>/acknowledge/", views.task_acknowledge_view, name="task_acknowledge"),
     path("my-responsibilities/", views.MyResponsibilitiesView.as_view(), name="my_responsibilities"),
     path("manual/", views.ManualView.as_view(), name="manual"),
+    path("manual/points/<int:pk>/", views.ResponsibilityEditView.as_view(), name="responsibility_edit"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("campaigns/status/", views.campaign_status_view, name="campaign_status"),
     path("samplings/", views.SamplingListView.as_view(), name="sampling_list"),

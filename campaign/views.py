@@ -1,10 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +18,7 @@ from django.views.generic import FormView, TemplateView
 from campaign.choices import CampaignStatus, IndicatorKind, UnitType
 from campaign.exports import manual_columns, manual_row
 from campaign.filters import CriterionTaskFilterSet, ManualFilterSet, UnitPageFilterSet
-from campaign.forms import ImportForm
+from campaign.forms import ImportForm, ResponsibilityForm
 from campaign.imports import (
     GRID_SPEC,
     INDICATOR_SPEC,
@@ -27,7 +30,16 @@ from campaign.imports import (
 )
 from campaign.jobs import IMPORTERS
 from campaign.middleware import SESSION_KEY
-from campaign.models import Campaign, Indicator, Point, SampledPoint, Sampling, TaskAssignment, Unit
+from campaign.models import (
+    Campaign,
+    Indicator,
+    Point,
+    Responsibility,
+    SampledPoint,
+    Sampling,
+    TaskAssignment,
+    Unit,
+)
 from campaign.selectors import (
     Coverage,
     campaign_coverage,
@@ -53,6 +65,8 @@ from campaign.services import (
     campaign_set_status,
     can_acknowledge,
     indicator_system_new_version,
+    point_leaders_set,
+    responsibility_set,
     sampling_draw,
     task_acknowledge,
 )
@@ -425,6 +439,55 @@ class ManualView(FilteredListView):
         context = super().get_context_data(**kwargs)
         for point in context["object_list"]:
             point.target_count = self.targets(point)
+        return context
+
+
+class ResponsibilityEditView(OfficeRequiredMixin, FormView):
+    """Staff edit one point's manual row: leader, unit, post, custom target criteria and road-section leaders."""
+
+    template_name = "campaign/responsibility_form.html"
+    form_class = ResponsibilityForm
+
+    @cached_property
+    def point(self):
+        # Looked up after the office check of dispatch(), so nobody else learns whether the point exists.
+        point = (
+            Point.objects.visible_to(self.request.user)
+            .select_related("campaign", "grid", "point_type")
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
+        if point is None:
+            raise Http404
+        return point
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["point"] = self.point
+        kwargs["instance"] = Responsibility.objects.filter(point=self.point).first() or Responsibility(
+            point=self.point
+        )
+        return kwargs
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        leaders = data.pop("road_leaders")
+        try:
+            with transaction.atomic():
+                responsibility_set(actor=self.request.user, point=self.point, **data)
+                point_leaders_set(actor=self.request.user, point=self.point, leaders=leaders)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The manual row of %(point)s was saved.") % {"point": self.point.name})
+        return HttpResponseRedirect(f"{reverse('manual')}?q={self.point.code}")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["point"] = self.point
         return context
 
 

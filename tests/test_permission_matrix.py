@@ -111,6 +111,8 @@ MATRIX = {
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
+    ("responsibility_edit", "get", "own_point"): OFFICE_ONLY,
+    ("responsibility_edit", "post", "own_point"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("api:grid-list", "post", None): API_STAFF_CREATE,
     ("api:grid-detail", "patch", "own_grid"): API_STAFF_PATCH,
     ("api:point-list", "post", None): API_STAFF_CREATE,
