@@ -11,8 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.choices import CampaignStatus, CityLevel, TitleLevel
-from campaign.imports import IndicatorImport, PointImport, StandardImport, TaskAssignmentImport
-from campaign.models import Campaign, Grid, Pairing, Point, Unit, UnitGroup
+from campaign.imports import (
+    GridImport,
+    IndicatorImport,
+    PairingImport,
+    PointImport,
+    StandardImport,
+    TaskAssignmentImport,
+    UnitGroupImport,
+)
+from campaign.models import Campaign, Point, Unit
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
 from core.models import User
@@ -61,34 +69,6 @@ def _office_group() -> Group:
     )
     group.permissions.add(*permissions)
     return group
-
-
-def _seed_groups(campaign: Campaign, units: dict[str, Unit]):
-    for row in _read("groups.csv"):
-        group, _created = UnitGroup.objects.get_or_create(
-            campaign=campaign, name=row["name"], defaults={"kind": row["kind"]}
-        )
-        if row["members"].startswith("type:"):
-            members = [unit for unit in units.values() if unit.type == row["members"][5:]]
-        else:
-            members = [units[code] for code in row["members"].split("|")]
-        group.members.add(*members)
-    for row in _read("group_leaders.csv"):
-        UnitGroup.objects.filter(campaign=campaign, name=row["name"], commander="", lead_unit=None).update(
-            commander=row["commander"], deputies=row["deputies"], lead_unit=units[row["lead_unit"]]
-        )
-    for row in _read("pairings.csv"):
-        Pairing.objects.get_or_create(
-            unit=units[row["unit"]], partner=units[row["partner"]], defaults={"note": row["note"]}
-        )
-
-
-def _seed_grids(campaign: Campaign, units: dict[str, Unit]):
-    """Grids as the office draws them; 科创街道第二网格 has no points yet, a gap the coverage check shows."""
-    for row in _read("grids.csv"):
-        Grid.objects.get_or_create(
-            campaign=campaign, code=row["code"], defaults={"name": row["name"], "unit": units[row["unit"]]}
-        )
 
 
 @transaction.atomic
@@ -164,22 +144,22 @@ def seed_demo() -> SeedResult:
                 leader_assign(actor=None, unit=unit, leader=user)
             else:
                 membership_set(actor=None, unit=unit, user=user, role=row["relation"])
-    _seed_groups(campaign, existing)
-    # The sample assessment system, point types and task division, imported as the office would import them.
+    # Unit groups, pairings, the sample assessment system, point types, task division, operations manual, grids
+    # and points, imported as the office would import them. 科创街道第二网格 has no points yet, a gap the coverage
+    # check shows.
     for importer, filename in [
+        (UnitGroupImport, "groups.csv"),
+        (PairingImport, "pairings.csv"),
         (IndicatorImport, "demo_city.xlsx"),
         (TaskAssignmentImport, "task_assignments.csv"),
         (StandardImport, "standards.csv"),
+        (GridImport, "grids.csv"),
+        (PointImport, "points.csv"),
     ]:
         plan = importer(campaign=campaign, filename=filename, data=(DEMO_DIR / filename).read_bytes())
         if plan.has_errors:
             raise RuntimeError(f"the demo file {filename} does not import: {[str(i) for i in plan.issues]}")
         plan.apply(actor=None)
-    _seed_grids(campaign, existing)
-    plan = PointImport(campaign=campaign, filename="points.csv", data=(DEMO_DIR / "points.csv").read_bytes())
-    if plan.has_errors:
-        raise RuntimeError(f"the demo points do not import: {[str(i) for i in plan.issues]}")
-    plan.apply(actor=None)
     # Leaders answering for single road sections (路段包保), beyond the units they oversee.
     points = {p.code: p for p in Point.objects.filter(campaign=campaign)}
     for row in _read("road_sections.csv"):

@@ -14,6 +14,9 @@ IMPORT_KINDS = [
     ("import.tasks", _("Task division (任务分解)")),
     ("import.points", _("Grids, points and the responsibility manual (网格、点位、责任手册)")),
     ("import.standards", _("Operations manual: standards per criterion and point type (操作手册)")),
+    ("import.grids", _("Grids and the units keeping them (网格)")),
+    ("import.groups", _("Unit groups: sets, peer groups, command groups, bundles (单位分组)")),
+    ("import.pairings", _("Pairings (结对共建); pairings not in the file are removed")),
 ]
 
 

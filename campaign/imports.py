@@ -18,7 +18,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from campaign.choices import KIND_ALIASES, METHOD_ALIASES, IndicatorKind, Method, UnitType
+from campaign.choices import KIND_ALIASES, METHOD_ALIASES, IndicatorKind, Method, UnitGroupKind, UnitType
 from campaign.models import (
     Campaign,
     Grid,
@@ -26,6 +26,7 @@ from campaign.models import (
     IndicatorMethod,
     IndicatorSystem,
     OperationStandard,
+    Pairing,
     Point,
     PointType,
     Responsibility,
@@ -191,6 +192,33 @@ class SheetImport:
             return False
         seen[code] = row.number
         return True
+
+    def unit_names(self):
+        """Units by code, name and short name (spaces and full-width forms folded); sets by name."""
+        units: dict[str, Unit] = {}
+        for unit in Unit.objects.filter(campaign=self.campaign, is_active=True):
+            for key in (unit.short_name, unit.name, unit.code):
+                if key:
+                    units[normalize_code(key)] = unit
+        groups = {normalize_code(g.name): g for g in UnitGroup.objects.filter(campaign=self.campaign)}
+        return units, groups
+
+    def unit_by_code(
+        self, code: str, units: dict[str, Unit], table: Table, row: Row, column: str, *, raw=None
+    ) -> Unit | None:
+        """The campaign's active unit with this code (`units`: all its units by code), or None and an error."""
+        unit = units.get(code)
+        if unit is None:
+            self.error(_("Unknown unit “%(name)s”.") % {"name": raw or code}, table=table, row=row, column=column)
+        elif not unit.is_active:
+            self.error(
+                _("Unit %(code)s (%(name)s) is no longer active.") % {"code": code, "name": unit.name},
+                table=table,
+                row=row,
+                column=column,
+            )
+            return None
+        return unit
 
     def read_table(self, spec: TableSpec, *, filename: str, data: bytes) -> Table | None:
         """Read a file holding one kind of table (a workbook sheet or a CSV file), keeping its issues."""
@@ -924,16 +952,6 @@ class TaskAssignmentImport(SheetImport):
                 "standard": str(row.get("standard") or "").strip(),
             }
 
-    def unit_names(self):
-        """Units by code, name and short name (spaces and full-width forms folded); sets by name."""
-        units: dict[str, Unit] = {}
-        for unit in Unit.objects.filter(campaign=self.campaign, is_active=True):
-            for key in (unit.short_name, unit.name, unit.code):
-                if key:
-                    units[normalize_code(key)] = unit
-        groups = {normalize_code(g.name): g for g in UnitGroup.objects.filter(campaign=self.campaign)}
-        return units, groups
-
     def parse_date(self, table, row):
         value = row.get("deadline")
         if value is None:
@@ -1013,8 +1031,12 @@ class TaskAssignmentImport(SheetImport):
 GRID_SPEC = TableSpec(
     names=("网格", "grids", "Grids"),
     required=("code", "name"),
-    optional=("unit",),
-    header_aliases={"code": ("网格编码", "编码"), "name": ("网格名称", "名称"), "unit": ("责任单位", "所属单位")},
+    optional=("unit_code",),
+    header_aliases={
+        "code": ("网格编码", "编码"),
+        "name": ("网格名称", "名称"),
+        "unit_code": ("unit", "单位编码", "责任单位", "所属单位"),
+    },
 )
 POINT_SPEC = TableSpec(
     names=("点位", "points", "Points"),
@@ -1034,7 +1056,72 @@ RESPONSIBILITY_FIELDS = ("leader_name", "unit_id", "post_person", "post_position
 BATCH = 1000
 
 
-class PointImport(TaskAssignmentImport):
+class GridImport(SheetImport):
+    """Grids (网格) by code, with the unit keeping each (named by code, or by name as in the 网格 sheet of the points
+    workbook). Grids missing from the file are kept: points refer to them."""
+
+    kind = "grids"
+
+    def read(self, *, filename, data):
+        table = self.read_table(GRID_SPEC, filename=filename, data=data)
+        self.grids: dict[str, dict[str, Any]] = {}
+        if table is not None:
+            units, _groups = self.unit_names()
+            self.read_grids(table, units)
+
+    def read_grids(self, table, units):
+        seen: dict[str, int] = {}
+        for row in table.rows:
+            code = self.code_of(table, row)
+            if not self.unique(code, seen, table, row):
+                continue
+            name = str(row.get("name") or "").strip()
+            if not name:
+                self.error(_("The name is empty."), table=table, row=row, column="name")
+                continue
+            unit = None
+            if row.get("unit_code") is not None:
+                unit = units.get(normalize_code(row.get("unit_code")))
+                if unit is None:
+                    self.error(_("Unknown unit “%(name)s”.") % {"name": row.get("unit_code")}, table=table,
+                               row=row, column="unit_code")  # fmt: skip
+                    continue
+            self.grids[code] = {"name": name[:200], "unit_id": unit.pk if unit else None}
+
+    def existing_grids(self) -> dict[str, Grid]:
+        return {grid.code: grid for grid in Grid.objects.filter(campaign=self.campaign)}
+
+    def grid_changes(self, grids: dict[str, Grid]) -> list[Change]:
+        changes = []
+        for code, values in self.grids.items():
+            grid = grids.get(code)
+            if grid is None:
+                changes.append(Change("create", "grid", code, values["name"]))
+            elif fields := [f for f in ("name", "unit_id") if getattr(grid, f) != values[f]]:
+                changes.append(Change("update", "grid", code, values["name"], [f.removesuffix("_id") for f in fields]))
+        return changes
+
+    def write_grids(self, grids: dict[str, Grid]) -> dict[str, int]:
+        created, updated = [], []
+        for code, values in self.grids.items():
+            grid = grids.get(code)
+            if grid is None:
+                created.append(Grid(campaign=self.campaign, code=code, **values))
+            elif (grid.name, grid.unit_id) != (values["name"], values["unit_id"]):
+                grid.name, grid.unit_id = values["name"], values["unit_id"]
+                updated.append(grid)
+        Grid.objects.bulk_create(created)
+        Grid.objects.bulk_update(updated, ["name", "unit"])
+        return {"create": len(created), "update": len(updated), "remove": 0}
+
+    def diff(self):
+        self.changes += self.grid_changes(self.existing_grids())
+
+    def write(self, *, actor, progress=None):
+        return self.write_grids(self.existing_grids())
+
+
+class PointImport(GridImport):
     """Grids and points with their responsibility manual rows, by code. A workbook may carry a 网格 sheet (grids
     are created or renamed first); a CSV holds points only. Points missing from the file are deactivated.
     Built for 20,000 rows: one query per table to plan, batched writes to apply."""
@@ -1056,25 +1143,6 @@ class PointImport(TaskAssignmentImport):
                 self.error(_("The workbook has no sheet named %(name)s.") % {"name": POINT_SPEC.title})
             return
         self.read_points(table, units)
-
-    def read_grids(self, table, units):
-        seen: dict[str, int] = {}
-        for row in table.rows:
-            code = self.code_of(table, row)
-            if not self.unique(code, seen, table, row):
-                continue
-            name = str(row.get("name") or "").strip()
-            if not name:
-                self.error(_("The name is empty."), table=table, row=row, column="name")
-                continue
-            unit = None
-            if row.get("unit") is not None:
-                unit = units.get(normalize_code(row.get("unit")))
-                if unit is None:
-                    self.error(_("Unknown unit “%(name)s”.") % {"name": row.get("unit")}, table=table, row=row,
-                               column="unit")  # fmt: skip
-                    continue
-            self.grids[code] = {"name": name[:200], "unit_id": unit.pk if unit else None}
 
     def read_points(self, table, units):
         types = {}
@@ -1138,7 +1206,7 @@ class PointImport(TaskAssignmentImport):
             }
 
     def existing(self):
-        grids = {grid.code: grid for grid in Grid.objects.filter(campaign=self.campaign)}
+        grids = self.existing_grids()
         points = {
             point.code: point
             for point in Point.objects.filter(campaign=self.campaign).select_related("grid", "responsibility")
@@ -1163,12 +1231,7 @@ class PointImport(TaskAssignmentImport):
 
     def diff(self):
         grids, points = self.existing()
-        for code, values in self.grids.items():
-            grid = grids.get(code)
-            if grid is None:
-                self.changes.append(Change("create", "grid", code, values["name"]))
-            elif fields := [f for f in ("name", "unit_id") if getattr(grid, f) != values[f]]:
-                self.changes.append(Change("update", "grid", code, values["name"], fields))
+        self.changes += self.grid_changes(grids)
         for code, values in self.points.items():
             point = points.get(code)
             if point is None:
@@ -1183,17 +1246,8 @@ class PointImport(TaskAssignmentImport):
         total = len(self.points) + len(self.grids)
         done = 0
         grids, points = self.existing()
-        new_grids = []
-        for code, values in self.grids.items():
-            grid = grids.get(code)
-            if grid is None:
-                new_grids.append(Grid(campaign=self.campaign, code=code, **values))
-            elif (grid.name, grid.unit_id) != (values["name"], values["unit_id"]):
-                grid.name, grid.unit_id = values["name"], values["unit_id"]
-                grid.save(update_fields=["name", "unit_id"])
-        Grid.objects.bulk_create(new_grids)
+        counts = self.write_grids(grids)
         grid_ids = dict(Grid.objects.filter(campaign=self.campaign).values_list("code", "pk"))
-        counts = {"create": len(new_grids), "update": 0, "remove": 0}
         new_points, changed_points, new_rows, changed_rows = [], [], [], []
         for code, values in self.points.items():
             point = points.get(code)
@@ -1348,3 +1402,253 @@ class StandardImport(SheetImport):
         OperationStandard.objects.bulk_update(updated, ["text"])
         counts = {"create": len(created), "update": len(updated), "remove": 0}
         return counts
+
+
+GROUP_SPEC = TableSpec(
+    names=("单位分组", "groups", "Unit groups"),
+    required=("name", "kind", "members"),
+    optional=("lead_unit_code", "commander", "deputies"),
+    header_aliases={
+        "name": ("名称", "分组名称"),
+        "kind": ("类型", "分组类型"),
+        "members": ("成员单位", "成员单位编码", "成员"),
+        "lead_unit_code": ("lead_unit", "牵头单位编码", "牵头单位"),
+        "commander": ("指挥长",),
+        "deputies": ("副指挥长",),
+    },
+)
+GROUP_KIND_ALIASES = {
+    "同类组": UnitGroupKind.PEER, "同类": UnitGroupKind.PEER, "集合": UnitGroupKind.SET,
+    "单位集合": UnitGroupKind.SET, "指挥部": UnitGroupKind.COMMAND, "专项整治指挥部": UnitGroupKind.COMMAND,
+    "捆绑": UnitGroupKind.BUNDLE, "捆绑考评": UnitGroupKind.BUNDLE, "捆绑考评组": UnitGroupKind.BUNDLE,
+    "捆绑式考评": UnitGroupKind.BUNDLE,
+}  # fmt: skip
+GROUP_FIELDS = ("name", "kind", "lead_unit_id", "commander", "deputies")
+MAX_GROUP_NAME = 100
+
+
+class UnitGroupImport(SheetImport):
+    """Unit groups (单位分组: sets, peer groups, command groups, bundles) by name, with their members named by unit
+    code; a re-import sets the members to the file's list. Groups missing from the file are kept: tasks refer to
+    them."""
+
+    kind = "groups"
+
+    def read(self, *, filename, data):
+        table = self.read_table(GROUP_SPEC, filename=filename, data=data)
+        self.groups: dict[str, dict[str, Any]] = {}  # by name, folded as unit_names() folds it
+        if table is None:
+            return
+        # Values, aliases and the labels in both languages, compared without spaces, case or full-width forms.
+        kind_words = {**GROUP_KIND_ALIASES, **{k.value: k for k in UnitGroupKind}}
+        kind_words.update({str(k.label): k for k in UnitGroupKind})
+        with translation.override("zh-hans"):
+            kind_words.update({str(k.label): k for k in UnitGroupKind})
+        kind_words = {normalize_code(word).lower(): kind for word, kind in kind_words.items()}
+        units = {unit.code: unit for unit in Unit.objects.filter(campaign=self.campaign)}
+        first_row: dict[str, int] = {}
+        for row in table.rows:
+            name = str(row.get("name") or "").strip()
+            key = normalize_code(name)
+            if not name:
+                self.error(_("The name is empty."), table=table, row=row, column="name")
+                continue
+            if len(name) > MAX_GROUP_NAME:
+                self.error(
+                    _("The name is longer than %(max)d characters.") % {"max": MAX_GROUP_NAME},
+                    table=table,
+                    row=row,
+                    column="name",
+                )
+                continue
+            if key in first_row:
+                self.error(
+                    _("Group %(name)s appears again (first in row %(row)d).") % {"name": name, "row": first_row[key]},
+                    table=table,
+                    row=row,
+                    column="name",
+                )
+                continue
+            first_row[key] = row.number
+            ok = True
+            kind = kind_words.get(normalize_code(row.get("kind")).lower())
+            if kind is None:
+                self.error(
+                    _("Unknown group kind “%(value)s”. Use: %(allowed)s.")
+                    % {"value": row.get("kind") or "", "allowed": "、".join(str(k.label) for k in UnitGroupKind)},
+                    table=table,
+                    row=row,
+                    column="kind",
+                )
+                ok = False
+            members: list[int] = []
+            for member in split_multi(row.get("members")):
+                unit = self.unit_by_code(normalize_code(member), units, table, row, "members", raw=member)
+                if unit is None:
+                    ok = False
+                elif unit.pk not in members:
+                    members.append(unit.pk)
+            lead_unit = None
+            lead_code = self.code_of(table, row, "lead_unit_code")
+            if lead_code:
+                lead_unit = self.unit_by_code(lead_code, units, table, row, "lead_unit_code")
+                ok = ok and lead_unit is not None
+            if not ok:
+                continue
+            self.groups[key] = {
+                "name": name,
+                "kind": kind,
+                "lead_unit_id": lead_unit.pk if lead_unit else None,
+                "commander": str(row.get("commander") or "").strip()[:100],
+                "deputies": str(row.get("deputies") or "").strip()[:300],
+                "members": sorted(members),
+            }
+
+    def existing(self) -> dict[str, UnitGroup]:
+        return {
+            normalize_code(group.name): group
+            for group in UnitGroup.objects.filter(campaign=self.campaign).prefetch_related("members")
+        }
+
+    @staticmethod
+    def changed_fields(group: UnitGroup, values: dict[str, Any]) -> list[str]:
+        fields = [name.removesuffix("_id") for name in GROUP_FIELDS if getattr(group, name) != values[name]]
+        if sorted(unit.pk for unit in group.members.all()) != values["members"]:
+            fields.append("members")
+        return fields
+
+    def diff(self):
+        existing = self.existing()
+        for key, values in self.groups.items():
+            group = existing.get(key)
+            if group is None:
+                self.changes.append(Change("create", "group", values["name"], values["name"]))
+            elif fields := self.changed_fields(group, values):
+                self.changes.append(Change("update", "group", values["name"], values["name"], fields))
+
+    def write(self, *, actor, progress=None):
+        existing = self.existing()
+        created, updated, touched = [], [], []
+        for key, values in self.groups.items():
+            group = existing.get(key)
+            fields = {name: values[name] for name in GROUP_FIELDS}
+            if group is None:
+                group = UnitGroup(campaign=self.campaign, **fields)
+                created.append(group)
+                touched.append((group, values["members"]))
+                continue
+            changed = self.changed_fields(group, values)
+            if not changed:
+                continue
+            for name, value in fields.items():
+                setattr(group, name, value)
+            updated.append(group)
+            if "members" in changed:
+                touched.append((group, values["members"]))
+        UnitGroup.objects.bulk_create(created)
+        UnitGroup.objects.bulk_update(updated, [name.removesuffix("_id") for name in GROUP_FIELDS])
+        through = UnitGroup.members.through
+        through.objects.filter(unitgroup_id__in=[group.pk for group, _members in touched]).delete()
+        through.objects.bulk_create(
+            through(unitgroup_id=group.pk, unit_id=unit_id) for group, members in touched for unit_id in members
+        )
+        return {"create": len(created), "update": len(updated), "remove": 0}
+
+
+PAIRING_SPEC = TableSpec(
+    names=("结对共建", "pairings", "Pairings"),
+    required=("unit_code", "partner_code"),
+    optional=("note",),
+    header_aliases={
+        "unit_code": ("unit", "单位编码", "单位"),
+        "partner_code": ("partner", "结对单位编码", "结对单位"),
+        "note": ("备注", "内容"),
+    },
+)
+
+
+class PairingImport(SheetImport):
+    """结对共建 by (unit, partner), both named by unit code. The file is the whole list: pairings missing from it are
+    removed (nothing else refers to a pairing)."""
+
+    kind = "pairings"
+
+    def read(self, *, filename, data):
+        table = self.read_table(PAIRING_SPEC, filename=filename, data=data)
+        self.pairings: dict[tuple[str, str], dict[str, Any]] = {}
+        if table is None:
+            return
+        units = {unit.code: unit for unit in Unit.objects.filter(campaign=self.campaign)}
+        first_row: dict[tuple[str, str], int] = {}
+        for row in table.rows:
+            found = {}
+            for column in ("unit_code", "partner_code"):
+                code = self.code_of(table, row, column)
+                if not code:
+                    self.error(_("The code is empty."), table=table, row=row, column=column)
+                    found[column] = None
+                else:
+                    found[column] = self.unit_by_code(code, units, table, row, column)
+            unit, partner = found["unit_code"], found["partner_code"]
+            if unit is None or partner is None:
+                continue
+            if unit.pk == partner.pk:
+                self.error(_("A unit cannot be paired with itself."), table=table, row=row, column="partner_code")
+                continue
+            key = (unit.code, partner.code)
+            if key in first_row:
+                self.error(
+                    _("The pairing %(unit)s ↔ %(partner)s appears again (first in row %(row)d).")
+                    % {"unit": unit.code, "partner": partner.code, "row": first_row[key]},
+                    table=table,
+                    row=row,
+                    column="partner_code",
+                )
+                continue
+            first_row[key] = row.number
+            self.pairings[key] = {
+                "unit": unit,
+                "partner": partner,
+                "note": str(row.get("note") or "").strip()[:200],
+            }
+
+    def existing(self) -> dict[tuple[str, str], Pairing]:
+        return {
+            (pairing.unit.code, pairing.partner.code): pairing
+            for pairing in Pairing.objects.filter(unit__campaign=self.campaign).select_related("unit", "partner")
+        }
+
+    @staticmethod
+    def label(unit: Unit, partner: Unit) -> tuple[str, str]:
+        """A change's code and name: unit ↔ partner, by code and by name."""
+        return f"{unit.code} ↔ {partner.code}", f"{unit.name} ↔ {partner.name}"
+
+    def diff(self):
+        existing = self.existing()
+        for key, values in self.pairings.items():
+            pairing = existing.get(key)
+            if pairing is None:
+                self.changes.append(Change("create", "pairing", *self.label(values["unit"], values["partner"])))
+            elif pairing.note != values["note"]:
+                self.changes.append(
+                    Change("update", "pairing", *self.label(values["unit"], values["partner"]), ["note"])
+                )
+        for key, pairing in existing.items():
+            if key not in self.pairings:
+                self.changes.append(Change("remove", "pairing", *self.label(pairing.unit, pairing.partner)))
+
+    def write(self, *, actor, progress=None):
+        existing = self.existing()
+        created, updated = [], []
+        for key, values in self.pairings.items():
+            pairing = existing.get(key)
+            if pairing is None:
+                created.append(Pairing(**values))
+            elif pairing.note != values["note"]:
+                pairing.note = values["note"]
+                updated.append(pairing)
+        removed = [pairing.pk for key, pairing in existing.items() if key not in self.pairings]
+        Pairing.objects.filter(pk__in=removed).delete()
+        Pairing.objects.bulk_create(created)
+        Pairing.objects.bulk_update(updated, ["note"])
+        return {"create": len(created), "update": len(updated), "remove": len(removed)}

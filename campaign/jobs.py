@@ -3,11 +3,14 @@
 from django.utils.translation import gettext as _
 
 from campaign.imports import (
+    GridImport,
     IndicatorImport,
+    PairingImport,
     PointImport,
     PointTypeImport,
     StandardImport,
     TaskAssignmentImport,
+    UnitGroupImport,
     UnitImport,
 )
 from campaign.models import Campaign
@@ -20,6 +23,9 @@ IMPORTERS = {
     "import.tasks": TaskAssignmentImport,
     "import.points": PointImport,
     "import.standards": StandardImport,
+    "import.grids": GridImport,
+    "import.groups": UnitGroupImport,
+    "import.pairings": PairingImport,
 }
 
 

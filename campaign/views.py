@@ -21,7 +21,9 @@ from campaign.filters import CriterionTaskFilterSet, ManualFilterSet, UnitPageFi
 from campaign.forms import ImportForm, ResponsibilityForm
 from campaign.imports import (
     GRID_SPEC,
+    GROUP_SPEC,
     INDICATOR_SPEC,
+    PAIRING_SPEC,
     POINT_SPEC,
     POINT_TYPE_SPEC,
     STANDARD_SPEC,
@@ -214,6 +216,9 @@ IMPORT_RESULT_PAGES = {
     "import.tasks": "task_division",
     "import.points": "manual",
     "import.standards": "task_division",
+    "import.grids": "manual",
+    "import.groups": "unit_list",
+    "import.pairings": "unit_list",
 }
 
 
@@ -262,6 +267,9 @@ class ImportTemplateView(LoginRequiredMixin, View):
             "import.tasks": [TASK_SPEC],
             "import.points": [GRID_SPEC, POINT_SPEC],
             "import.standards": [STANDARD_SPEC],
+            "import.grids": [GRID_SPEC],
+            "import.groups": [GROUP_SPEC],
+            "import.pairings": [PAIRING_SPEC],
         }
         if kind not in specs:
             raise Http404
