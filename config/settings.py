@@ -255,6 +255,11 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Photos (core/images.py): larger uploads are refused; what is kept is re-encoded with at most PHOTO_MAX_SIDE pixels
+# on its long side. PHOTO_MAX_PIXELS bounds the memory a decode may take (about 4 bytes a pixel).
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 60_000_000)
+PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)
 
 # API ---------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,12 +4,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import CITYWIDE_ROLES, OFFICE_ROLES, HeartbeatKind, JobStatus, Role
+from core.images import CleanImage, photo_thumbnail_upload_to, photo_upload_to
 
 
 class User(AbstractUser):
@@ -192,3 +194,59 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class PhotoBase(models.Model):
+    """A photo taken on a phone, as `core.images.image_clean` left it: a re-encoded JPEG with no metadata, its
+    thumbnail, and when and where the original's EXIF said it was taken, which only staff are shown.
+
+    Apps subclass it for their photos (a problem's before and after photos, an inspection's evidence) and add the
+    link to their object; the files are served only through views that fetch that object with `visible_to(user)`
+    (`core.views.serve_protected_file`). Files are plain `FileField`s: an `ImageField` would decode them again.
+    """
+
+    image = models.FileField(_("photo"), upload_to=photo_upload_to, editable=False)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=photo_thumbnail_upload_to, editable=False)
+    width = models.PositiveIntegerField(_("width"), editable=False)
+    height = models.PositiveIntegerField(_("height"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, editable=False)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True, editable=False)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.image.name
+
+    @classmethod
+    def build_from(cls, clean: CleanImage, *, uploaded_by, **fields):
+        """An unsaved photo holding `clean`'s picture and facts. The files reach storage when the row is saved,
+        under `photo_upload_to`'s random names."""
+        photo = cls(
+            width=clean.width,
+            height=clean.height,
+            sha256=clean.sha256,
+            taken_at=clean.taken_at,
+            latitude=clean.latitude,
+            longitude=clean.longitude,
+            uploaded_by=uploaded_by,
+            **fields,
+        )
+        photo.image = ContentFile(clean.content, name="photo.jpg")
+        photo.thumbnail = ContentFile(clean.thumbnail, name="thumbnail.jpg")
+        return photo

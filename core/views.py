@@ -1,10 +1,13 @@
+import mimetypes
+from pathlib import PurePosixPath
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -18,6 +21,28 @@ from core.excel import Column, write_xlsx, xlsx_response
 from core.filters import AuditEventFilterSet
 from core.jobs import job_progress, job_queue
 from core.selectors import audit_event_list, job_get_visible
+
+
+def serve_protected_file(request, field_file, *, filename=None, as_attachment=False):
+    """Stream a stored file (a `FieldFile`) to a user the caller has already allowed to see it.
+
+    The check is the caller's: it fetches the owning object through `visible_to(request.user)` and answers 404 when
+    that finds nothing. Files are never served from MEDIA_ROOT by the web server, so this is the only way out.
+    """
+    if not field_file:
+        raise Http404
+    name = filename or PurePosixPath(field_file.name).name
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, as_attachment=as_attachment, filename=name, content_type=content_type)
+    # The type is ours, not the browser's guess: a stored file is never run as HTML or script.
+    response["X-Content-Type-Options"] = "nosniff"
+    # Private: shared caches must not keep a file that was served after a permission check.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 class OfficeRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
