@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema and its docs are for signed-in users (and API clients with a token), like the API itself.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets used by fields of different names get one component name.
+    "ENUM_NAME_OVERRIDES": {"UnitTypeEnum": "campaign.choices.UnitType"},
 }
 
 # Logging -------------------------------------------------------------------------------------------------------------

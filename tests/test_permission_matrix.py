@@ -107,6 +107,18 @@ MATRIX = {
     ("api:point-type-list", "get", None): API_EVERYONE,
     ("api:point-type-detail", "get", "own_point_type"): API_EVERYONE,
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
+    ("category_list", "get", None): OFFICE_ONLY,
+    ("work_calendar", "get", None): OFFICE_ONLY,
+    # An empty form is shown again with its errors (200) and changes nothing.
+    ("work_calendar_hours", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
+    ("calendar_exception_add", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
+    ("calendar_exception_remove", "post", "calendar_exception"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("api:category-list", "get", None): API_EVERYONE,
+    ("api:category-detail", "get", "own_category"): API_EVERYONE,
+    ("api:category-detail", "get", "other_category"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:calendar-list", "get", None): API_EVERYONE,
+    ("api:calendar-detail", "get", "own_calendar"): API_EVERYONE,
+    ("api:calendar-detail", "get", "other_calendar"): row(403, 404, 404, 200, 404, 200, 200),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -142,6 +154,8 @@ def objects():
         UnitGroup,
     )
     from core.models import Job
+    from rectification.models import CalendarException, ProblemCategory, WorkCalendar
+    from rectification.services import work_calendar_ensure
 
     office = User.objects.get(username="office")
     other_campaign = Campaign.objects.get(slug=OTHER_CAMPAIGN)
@@ -164,6 +178,11 @@ def objects():
         ),
         "template": "import.indicators",
         "job": Job.objects.create(kind="import.indicators", created_by=office, result={"has_errors": True}),
+        "own_category": ProblemCategory.objects.get(campaign__slug=OWN_CAMPAIGN, code="BJ0101"),
+        "other_category": ProblemCategory.objects.create(campaign=other_campaign, code="BJ", name="复审部件"),
+        "own_calendar": WorkCalendar.objects.get(campaign__slug=OWN_CAMPAIGN),
+        "other_calendar": work_calendar_ensure(actor=None, campaign=other_campaign),
+        "calendar_exception": CalendarException.objects.get(calendar__campaign__slug=OWN_CAMPAIGN, date="2026-10-01"),
         "own_unit": Unit.objects.get(code=OWN_UNIT),
         "other_unit": Unit.objects.get(code=OTHER_UNIT),
         "own_campaign": Campaign.objects.get(slug=OWN_CAMPAIGN),
@@ -179,6 +198,13 @@ def request(client, name, method, obj):
     if name == "task_acknowledge":
         street = Unit.objects.get(code="SFS-DC-DH")
         return client.post(reverse(name, args=[obj.pk]), {"unit": street.pk})
+    if name == "calendar_exception_remove":
+        # Each role tries on the date as seeded: a permitted removal does not leave the next role a missing one.
+        from rectification.models import CalendarException
+
+        obj, _created = CalendarException.objects.get_or_create(
+            calendar=obj.calendar, date=obj.date, defaults={"kind": obj.kind, "name": obj.name}
+        )
     url = reverse(name, args=[getattr(obj, "pk", obj)]) if obj is not None else reverse(name)
     if method == "post":
         return client.post(url, {}, content_type="application/json")
