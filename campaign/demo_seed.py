@@ -1,6 +1,7 @@
 """The demo city, built through the same services the app uses. Running it again changes nothing."""
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -47,6 +48,18 @@ OFFICE_PERMISSIONS = [
     ("django_celery_beat", "crontabschedule"),
     ("django_celery_beat", "intervalschedule"),
 ]
+
+
+# Demo steps of the apps that build on campaign (rectification, scoring), which campaign must not import: each
+# registers its step with `register_seed_step` in its AppConfig.ready(), and seed_demo runs them in its transaction,
+# in registration order, with the demo campaign once the campaign's own data is in. A step changes nothing that
+# exists, like the rest of the seed.
+SEED_STEPS: list[Callable[[Campaign], None]] = []
+
+
+def register_seed_step(step: Callable[[Campaign], None]) -> None:
+    if step not in SEED_STEPS:
+        SEED_STEPS.append(step)
 
 
 @dataclass
@@ -165,4 +178,6 @@ def seed_demo() -> SeedResult:
     for row in _read("road_sections.csv"):
         leader = User.objects.get(username=row["username"])
         leader_assign(actor=None, point=points[row["point_code"]], leader=leader, note=row["note"])
+    for step in SEED_STEPS:
+        step(campaign)
     return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())

@@ -226,6 +226,11 @@ class SheetImport:
         self.issues += result.issues
         return result.tables.get(spec.title)
 
+    @property
+    def audit_action(self) -> str:
+        """The audit event an applied import writes; importers of other apps name their own."""
+        return f"campaign.{self.kind}.import"
+
     def read(self, *, filename: str, data: bytes):
         raise NotImplementedError
 
@@ -241,7 +246,7 @@ class SheetImport:
         self.audited_object = self.campaign
         counts = self.write(actor=actor, progress=progress)
         if any(counts.values()):
-            audit_log(action=f"campaign.{self.kind}.import", actor=actor, obj=self.audited_object, data=counts)
+            audit_log(action=self.audit_action, actor=actor, obj=self.audited_object, data=counts)
         return counts
 
     def write(self, *, actor, progress=None) -> dict[str, int]:

@@ -1,5 +1,7 @@
 """Runners for the campaign's long jobs (imports), registered with core.jobs by kind."""
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 
 from campaign.imports import (
@@ -15,6 +17,8 @@ from campaign.imports import (
 )
 from campaign.models import Campaign
 from core.errors import DomainError
+from core.imports import TableSpec
+from core.jobs import register_runner
 
 IMPORTERS = {
     "import.indicators": IndicatorImport,
@@ -27,6 +31,34 @@ IMPORTERS = {
     "import.groups": UnitGroupImport,
     "import.pairings": PairingImport,
 }
+
+
+@dataclass(frozen=True)
+class RegisteredImport:
+    """An import another app offers on the import page: its label in the form, the link text of its template, the
+    sheets of that template, and the URL name of the page that shows what it wrote."""
+
+    label: str
+    template_label: str
+    specs: tuple[TableSpec, ...]
+    result_page: str
+
+
+# Imports of apps that depend on campaign (rectification, scoring), which campaign must not import. The campaign's
+# own kinds above are listed in place on the page.
+REGISTERED_IMPORTS: dict[str, RegisteredImport] = {}
+
+
+def register_import(
+    kind: str, *, importer, label, template_label, specs: tuple[TableSpec, ...], result_page: str
+) -> None:
+    """Offer `importer` (a campaign.imports.SheetImport) on the import page and run it as a job of `kind`. Called
+    from the other app's AppConfig.ready()."""
+    IMPORTERS[kind] = importer
+    REGISTERED_IMPORTS[kind] = RegisteredImport(
+        label=label, template_label=template_label, specs=tuple(specs), result_page=result_page
+    )
+    register_runner(kind, run_import)
 
 
 def run_import(job, progress):

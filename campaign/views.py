@@ -30,7 +30,7 @@ from campaign.imports import (
     TASK_SPEC,
     UNIT_SPEC,
 )
-from campaign.jobs import IMPORTERS
+from campaign.jobs import IMPORTERS, REGISTERED_IMPORTS
 from campaign.middleware import SESSION_KEY
 from campaign.models import (
     Campaign,
@@ -232,6 +232,15 @@ class ImportView(OfficeRequiredMixin, FormView):
     def get_initial(self):
         return {"kind": self.request.GET.get("kind", "import.indicators")}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        field = form.fields["kind"]
+        field.choices = [*field.choices, *((kind, entry.label) for kind, entry in REGISTERED_IMPORTS.items())]
+        return form
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(registered_imports=REGISTERED_IMPORTS, **kwargs)
+
     def form_valid(self, form):
         campaign = self.request.campaign
         if not campaign:
@@ -249,7 +258,7 @@ class ImportView(OfficeRequiredMixin, FormView):
             result={
                 "preview": plan.summary(),
                 "has_errors": plan.has_errors,
-                "next_url": reverse(IMPORT_RESULT_PAGES[kind]),
+                "next_url": reverse(IMPORT_RESULT_PAGES.get(kind) or REGISTERED_IMPORTS[kind].result_page),
                 "again_url": f"{reverse('import_new')}?kind={kind}",
             },
         )
@@ -270,6 +279,7 @@ class ImportTemplateView(LoginRequiredMixin, View):
             "import.grids": [GRID_SPEC],
             "import.groups": [GROUP_SPEC],
             "import.pairings": [PAIRING_SPEC],
+            **{registered: list(entry.specs) for registered, entry in REGISTERED_IMPORTS.items()},
         }
         if kind not in specs:
             raise Http404

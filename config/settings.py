@@ -298,10 +298,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema and its docs are for signed-in users (and API clients with a token), like the API itself.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    # Several models have a "kind"; name each choice set after its concept.
+    # Choice sets that share a field name ("kind") or are used by fields of different names get one name each.
     "ENUM_NAME_OVERRIDES": {
         "IndicatorKindEnum": "campaign.choices.IndicatorKind",
         "UnitGroupKindEnum": "campaign.choices.UnitGroupKind",
+        "UnitTypeEnum": "campaign.choices.UnitType",
     },
 }
 

@@ -15,11 +15,13 @@ admin.site.index_title = _("Configuration")
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("", include("campaign.api.urls")),
+    path("", include("rectification.api.urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("campaign.urls")),
+    path("", include("rectification.urls")),
     path("audit/", core_views.AuditEventListView.as_view(), name="audit_event_list"),
     path("jobs/<uuid:pk>/", core_views.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<uuid:pk>/start/", core_views.job_start, name="job_start"),

@@ -5,3 +5,26 @@ from django.utils.translation import gettext_lazy as _
 class RectificationConfig(AppConfig):
     name = "rectification"
     verbose_name = _("Rectification")
+
+    def ready(self):
+        from core.audit import register_actions
+        from rectification.choices import AUDIT_ACTIONS
+
+        register_actions(AUDIT_ACTIONS)
+
+        # The campaign app offers the import page, the import jobs and the demo seed; it must not import this app,
+        # so this app registers into them.
+        from campaign.demo_seed import register_seed_step
+        from campaign.jobs import register_import
+        from rectification.demo_seed import seed_demo_rectification
+        from rectification.imports import CATEGORY_SPEC, CategoryImport
+
+        register_import(
+            "import.categories",
+            importer=CategoryImport,
+            label=_("Problem categories (问题分类) with their deadlines"),
+            template_label=_("problem categories"),
+            specs=(CATEGORY_SPEC,),
+            result_page="category_list",
+        )
+        register_seed_step(seed_demo_rectification)

@@ -5,6 +5,7 @@ from campaign.models import Campaign, Unit
 from campaign.services import unit_create
 from core.choices import Role
 from core.models import User
+from rectification.models import ProblemCategory
 
 PASSWORD = "Test@Pass2026"
 
@@ -49,3 +50,15 @@ class UnitFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, campaign, parent=None, **kwargs):
         return unit_create(actor=None, campaign=campaign, parent=parent, **kwargs)
+
+
+class ProblemCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProblemCategory
+
+    campaign = factory.SubFactory(CampaignFactory)
+    parent = None
+    code = factory.Sequence(lambda n: f"C{n:04d}")
+    name = factory.Sequence(lambda n: f"问题分类{n}")
+    level = factory.LazyAttribute(lambda category: category.parent.level + 1 if category.parent else 1)
+    deadline = 24

@@ -132,6 +132,18 @@ MATRIX = {
     ("api:leader-assignment-list", "post", None): API_STAFF_CREATE,
     ("api:leader-assignment-detail", "get", "east_assignment"): row(403, 404, 404, 200, 200, 200, 200),
     ("api:leader-assignment-detail", "delete", "fresh_assignment"): row(403, 403, 403, 403, 403, 204, 204),
+    ("category_list", "get", None): OFFICE_ONLY,
+    ("work_calendar", "get", None): OFFICE_ONLY,
+    # An empty form is shown again with its errors (200) and changes nothing.
+    ("work_calendar_hours", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
+    ("calendar_exception_add", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
+    ("calendar_exception_remove", "post", "calendar_exception"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("api:category-list", "get", None): API_EVERYONE,
+    ("api:category-detail", "get", "own_category"): API_EVERYONE,
+    ("api:category-detail", "get", "other_category"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:calendar-list", "get", None): API_EVERYONE,
+    ("api:calendar-detail", "get", "own_calendar"): API_EVERYONE,
+    ("api:calendar-detail", "get", "other_calendar"): row(403, 404, 404, 200, 404, 200, 200),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -169,8 +181,11 @@ def objects():
         UnitGroup,
     )
     from core.models import Job
+    from rectification.models import CalendarException, ProblemCategory, WorkCalendar
+    from rectification.services import work_calendar_ensure
 
     office = User.objects.get(username="office")
+    national_day = CalendarException.objects.get(calendar__campaign__slug=OWN_CAMPAIGN, date="2026-10-01")
     other_campaign = Campaign.objects.get(slug=OTHER_CAMPAIGN)
     other_system = IndicatorSystem.objects.create(campaign=other_campaign, version=1, name="复审测评体系")
     return {
@@ -199,6 +214,16 @@ def objects():
         ),
         "template": "import.indicators",
         "job": Job.objects.create(kind="import.indicators", created_by=office, result={"has_errors": True}),
+        "own_category": ProblemCategory.objects.get(campaign__slug=OWN_CAMPAIGN, code="BJ0101"),
+        "other_category": ProblemCategory.objects.create(campaign=other_campaign, code="BJ", name="复审部件"),
+        "own_calendar": WorkCalendar.objects.get(campaign__slug=OWN_CAMPAIGN),
+        "other_calendar": work_calendar_ensure(actor=None, campaign=other_campaign),
+        # Each role tries on the date as seeded: a permitted removal does not leave the next role a missing one.
+        "calendar_exception": lambda: CalendarException.objects.get_or_create(
+            calendar=national_day.calendar,
+            date=national_day.date,
+            defaults={"kind": national_day.kind, "name": national_day.name},
+        )[0],  # fmt: skip
         "own_unit": Unit.objects.get(code=OWN_UNIT),
         "other_unit": Unit.objects.get(code=OTHER_UNIT),
         "own_campaign": Campaign.objects.get(slug=OWN_CAMPAIGN),

@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from rectification.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("categories", views.ProblemCategoryViewSet, basename="category")
+router.register("calendars", views.WorkCalendarViewSet, basename="calendar")
+
+urlpatterns = router.urls
