@@ -223,7 +223,7 @@ def objects():
             calendar=national_day.calendar,
             date=national_day.date,
             defaults={"kind": national_day.kind, "name": national_day.name},
-        )[0],  # fmt: skip
+        )[0],
         "own_unit": Unit.objects.get(code=OWN_UNIT),
         "other_unit": Unit.objects.get(code=OTHER_UNIT),
         "own_campaign": Campaign.objects.get(slug=OWN_CAMPAIGN),
