@@ -31,10 +31,77 @@ DEADLINE_UNIT_ALIASES = {
     "days": DeadlineUnit.WORKING_DAYS,
 }
 
+
+class ProblemSource(models.TextChoices):
+    """Where a problem was found or reported."""
+
+    INSPECTION = "inspection", _("Inspection (督查)")
+    MOCK_ASSESSMENT = "mock", _("Mock assessment (模拟测评)")
+    COVERT_VISIT = "covert", _("Covert visit (暗访)")
+    SUPERIOR = "superior", _("Superiors' feedback (上级反馈)")
+    PUBLIC = "public", _("Public report (群众投诉)")
+    HOTLINE = "hotline", _("Hotline 12345")
+    NETIZEN = "netizen", _("Netizen report (网民投诉)")
+    MEDIA = "media", _("Media exposure (媒体曝光)")
+    SELF_FOUND = "self", _("Found by the unit itself (自查)")
+
+
+# Sources whose reporter is a member of the public: only these keep a reporter's contact.
+PUBLIC_SOURCES = frozenset({ProblemSource.PUBLIC, ProblemSource.HOTLINE, ProblemSource.NETIZEN})
+
+
+class Severity(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class ProblemStatus(models.TextChoices):
+    """The states of a problem; the legal moves between them are in `rectification.workflow`."""
+
+    NEW = "new", _("New (待交办)")
+    ASSIGNED = "assigned", _("Assigned (已交办)")
+    ACCEPTED = "accepted", _("Accepted (已受理)")
+    RECTIFYING = "rectifying", _("Rectifying (整改中)")
+    SUBMITTED = "submitted", _("Submitted for verification (待核查)")
+    RETURNED = "returned", _("Returned for rework (退回重办)")
+    DISPUTED = "disputed", _("Responsibility disputed (职责争议)")
+    EXTENSION_REQUESTED = "extension", _("Extension requested (申请延期)")
+    SUSPENDED = "suspended", _("Suspended (挂账)")
+    CLOSED = "closed", _("Verified and closed (已销号)")
+    CANCELLED = "cancelled", _("Cancelled (已撤销)")
+
+
+CLOSED_STATUSES = frozenset({ProblemStatus.CLOSED, ProblemStatus.CANCELLED})
+# States in which a problem's deadline does not run: done, or waiting on the office (verification, suspension).
+CLOCK_STOPPED_STATUSES = CLOSED_STATUSES | {ProblemStatus.SUBMITTED, ProblemStatus.SUSPENDED}
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("Before (as found)")
+    AFTER = "after", _("After (as fixed)")
+    EVIDENCE = "evidence", _("Other evidence")
+
+
 AUDIT_ACTIONS = {
     "rectification.categories.import": _("Imported the problem categories"),
     "rectification.calendar.create": _("Created the working-time calendar"),
     "rectification.calendar.update": _("Changed the working hours and weekdays"),
     "rectification.calendar.exception.add": _("Added a holiday or make-up working day"),
     "rectification.calendar.exception.remove": _("Removed a holiday or make-up working day"),
+    "rectification.problem.create": _("Recorded a problem"),
+    "rectification.problem.assign": _("Assigned a problem"),
+    "rectification.problem.accept": _("Accepted a problem"),
+    "rectification.problem.start": _("Started rectifying a problem"),
+    "rectification.problem.submit": _("Submitted a rectification"),
+    "rectification.problem.verify": _("Verified and closed a problem"),
+    "rectification.problem.return": _("Returned a problem for rework"),
+    "rectification.problem.dispute": _("Disputed a problem's responsibility"),
+    "rectification.problem.decide_dispute": _("Decided a responsibility dispute"),
+    "rectification.problem.transfer": _("Transferred a problem"),
+    "rectification.problem.request_extension": _("Asked for more time on a problem"),
+    "rectification.problem.approve_extension": _("Approved an extension"),
+    "rectification.problem.reject_extension": _("Refused an extension"),
+    "rectification.problem.suspend": _("Suspended a problem"),
+    "rectification.problem.resume": _("Resumed a problem"),
+    "rectification.problem.cancel": _("Cancelled a problem"),
 }

@@ -1,15 +1,29 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.choices import UnitType
-from campaign.models import Campaign
+from campaign.models import Campaign, Grid, Indicator, Point, Unit
 from campaign.scope import ScopedQuerySet
-from rectification.choices import CalendarExceptionKind, DeadlineUnit
+from core.models import PhotoBase
+from rectification.choices import (
+    CLOCK_STOPPED_STATUSES,
+    CLOSED_STATUSES,
+    PUBLIC_SOURCES,
+    CalendarExceptionKind,
+    DeadlineUnit,
+    PhotoKind,
+    ProblemSource,
+    ProblemStatus,
+    Severity,
+)
 from rectification.worktime import DEFAULT_TIME_ZONE
 
 ALL_WEEKDAYS = 0b1111111
@@ -223,3 +237,207 @@ class CalendarException(models.Model):
     @property
     def is_holiday(self) -> bool:
         return self.kind == CalendarExceptionKind.HOLIDAY
+
+
+class ProblemQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def overdue(self, *, now=None):
+        return self.filter(Problem.overdue_q(now=now))
+
+
+class Problem(models.Model):
+    """A problem in the ledger (问题台账), from finding to closing (销号): where and what it is, who answers for it,
+    by when, and where it stands. Its status changes only through `rectification.workflow`, which stores every
+    move as a `ProblemTransition`."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=20, choices=ProblemSource.choices)
+    category = models.ForeignKey(
+        ProblemCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="problems",
+    )  # fmt: skip
+    criterion = models.ForeignKey(
+        Indicator, verbose_name=_("criterion"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    point = models.ForeignKey(
+        Point, verbose_name=_("point"), null=True, blank=True, on_delete=models.PROTECT, related_name="problems"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )  # fmt: skip
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )  # fmt: skip
+    description = models.TextField(_("description"))
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
+    reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.NEW)
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name=_("responsible unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="problems",
+    )  # fmt: skip
+    responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    # Where an interruption (dispute, extension request, suspension) returns to.
+    resume_status = models.CharField(_("status to resume"), max_length=20, choices=ProblemStatus.choices,
+                                     blank=True)  # fmt: skip
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rectification submitted by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    rework_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("times extended"), default=0)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("rectification submitted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    related = models.ManyToManyField("self", verbose_name=_("related problems"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    objects = ProblemQuerySet.as_manager()
+    scope_unit_lookup = "responsible_unit"
+    scope_point_lookup = "point"
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problem ledger")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="problem_status_valid"),
+            models.CheckConstraint(condition=Q(source__in=ProblemSource.values), name="problem_source_valid"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="problem_severity_valid"),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="problem_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="problem_latitude_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "deadline"], name="problem_campaign_status_idx"),
+            models.Index(fields=["responsible_unit", "status"], name="problem_unit_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.description[:40]}"
+
+    @property
+    def reference(self) -> str:
+        """The number people quote on the phone and in bulletins."""
+        return f"WT{self.pk:06d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @staticmethod
+    def overdue_q(*, now=None) -> Q:
+        """Past the deadline while the clock runs: open, neither waiting for verification nor suspended (挂账).
+        A dispute or an extension request does not stop the clock ("do the work first, settle after")."""
+        return Q(deadline__lt=now or timezone.now()) & ~Q(status__in=CLOCK_STOPPED_STATUSES)
+
+    def is_overdue(self, *, now=None) -> bool:
+        return (
+            self.deadline is not None
+            and self.deadline < (now or timezone.now())
+            and self.status not in CLOCK_STOPPED_STATUSES
+        )
+
+    def clean(self):
+        errors = {}
+        if not (self.point_id or self.address or (self.longitude is not None and self.latitude is not None)):
+            errors["address"] = _("Give a point, an address or a GPS position.")
+        if self.source not in PUBLIC_SOURCES and (self.reporter_name or self.reporter_phone):
+            errors["reporter_phone"] = _("A reporter's contact is kept only for reports from the public.")
+        for field in ("point", "grid", "category", "responsible_unit"):
+            related = getattr(self, field) if getattr(self, f"{field}_id") else None
+            if related is not None and related.campaign_id != self.campaign_id:
+                errors[field] = _("It belongs to another campaign.")
+        if self.criterion_id and self.criterion.system.campaign_id != self.campaign_id:
+            errors["criterion"] = _("It belongs to another campaign.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProblemTransitionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise HistoryImmutableError(_("A problem's history cannot be changed."))
+
+    def delete(self):
+        raise HistoryImmutableError(_("A problem's history cannot be deleted."))
+
+
+class HistoryImmutableError(Exception):
+    pass
+
+
+class ProblemTransition(models.Model):
+    """One move of a problem through its workflow: who, when, from which state to which, with a note. Written
+    once by `rectification.workflow`; never changed or deleted (the database refuses it too)."""
+
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="transitions"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, choices=ProblemStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=ProblemStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    actor_repr = models.CharField(_("by (name)"), max_length=150, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = ProblemTransitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("problem history entry")
+        verbose_name_plural = _("problem history")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.problem.reference} {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryImmutableError(_("A problem's history cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryImmutableError(_("A problem's history cannot be deleted."))
+
+
+class ProblemPhoto(PhotoBase):
+    """A photo of a problem: as found (before), as fixed (after, required to submit), or other evidence. Stored
+    re-encoded without EXIF; its time and GPS are kept here for the office only; served through the problem's
+    permission check."""
+
+    problem = models.ForeignKey(Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="photos")
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+    transition = models.ForeignKey(
+        ProblemTransition, verbose_name=_("with the step"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="photos",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("problem photo")
+        verbose_name_plural = _("problem photos")
+        ordering = ["uploaded_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=PhotoKind.values), name="problem_photo_kind_valid")]
