@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         "IndicatorKindEnum": "campaign.choices.IndicatorKind",
         "UnitGroupKindEnum": "campaign.choices.UnitGroupKind",
         "UnitTypeEnum": "campaign.choices.UnitType",
+        "CampaignStatusEnum": "campaign.choices.CampaignStatus",
+        "ProblemStatusEnum": "rectification.choices.ProblemStatus",
     },
 }
 

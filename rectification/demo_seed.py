@@ -8,7 +8,12 @@ A registered callable keeps one `seed_demo` command and one transaction for the 
 knowing which apps add to it; a second management command would have left the demo half-seeded when only one ran.
 
 Like the rest of the seed it changes nothing that exists: categories are imported only into a campaign that has
-none, and the holidays only into a calendar created by this run, so staff edits survive a second `seed_demo`.
+none, the holidays only into a calendar created by this run, and the sample problems only into a campaign without
+problems, so staff edits survive a second `seed_demo`.
+
+The sample problems (`demo/problems.csv`) come from every source and stand at different steps of the workflow:
+each is recorded and then moved through `rectification.workflow` by the people who would make each move, so the
+demo's history is what the app itself would have written.
 """
 
 import csv
@@ -20,7 +25,7 @@ from django.contrib.auth.models import Group, Permission
 from campaign.demo_seed import OFFICE_GROUP
 from campaign.models import Campaign
 from rectification.imports import CategoryImport
-from rectification.models import ProblemCategory, WorkCalendar
+from rectification.models import Problem, ProblemCategory, WorkCalendar
 from rectification.services import calendar_exception_add, work_calendar_ensure
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -58,3 +63,60 @@ def seed_demo_rectification(campaign: Campaign) -> None:
                 kind=row["kind"],
                 name=row["name"],
             )
+
+
+def demo_photo(color: str):
+    """A plain picture standing in for a phone photo, cleaned like any upload."""
+    import io
+
+    from PIL import Image
+
+    from core.images import image_clean
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(buffer, "JPEG")
+    return image_clean(buffer.getvalue())
+
+
+def seed_demo_problems(campaign: Campaign) -> None:
+    from django.utils import timezone
+
+    from campaign.models import Point, Unit
+    from core.models import User
+    from rectification import workflow
+    from rectification.problems import problem_create
+
+    if Problem.objects.filter(campaign=campaign).exists():
+        return
+    users = {user.username: user for user in User.objects.filter(username__in=["office", "inspector",
+                                                                               "liaison_community"])}  # fmt: skip
+    office, inspector = users["office"], users["inspector"]
+    points = {point.code: point for point in Point.objects.filter(campaign=campaign)}
+    categories = {category.code: category for category in ProblemCategory.objects.filter(campaign=campaign)}
+    with open(DEMO_DIR / "problems.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        point = points.get(row["point"])
+        problem = problem_create(
+            actor=users[row["recorded_by"]], campaign=campaign, source=row["source"], point=point,
+            address=row["address"], category=categories[row["category"]], description=row["description"],
+            severity=row["severity"], reporter_name=row["reporter_name"], reporter_phone=row["reporter_phone"],
+            photos=[demo_photo("#b0413e")],
+        )  # fmt: skip
+        for move in row["moves"].split():
+            if move == "assign":
+                unit = problem.responsible_unit or Unit.objects.get(campaign=campaign, code="SFS-DC-DH")
+                deadline = None
+                if row["deadline_hours_ago"]:
+                    deadline = timezone.now() - datetime.timedelta(hours=int(row["deadline_hours_ago"]))
+                problem = workflow.problem_assign(actor=office, problem=problem, unit=unit, deadline=deadline)
+            elif move == "submit":
+                problem = workflow.problem_submit(actor=office, problem=problem, note="已按要求整改，附整改后照片。",
+                                                  photos=[demo_photo("#3e7cb0")])  # fmt: skip
+            elif move in ("verify", "return"):
+                note = "复核合格，予以销号。" if move == "verify" else "复核发现仍有杂物堆放，退回重办。"
+                problem = workflow.problem_move(actor=inspector, problem=problem, action=move, note=note)
+            else:
+                notes = {"dispute": "该宣传栏属物业管理区域，应由物业公司负责。"}
+                problem = workflow.problem_move(actor=office, problem=problem, action=move,
+                                                note=notes.get(move, ""))  # fmt: skip

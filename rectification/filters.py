@@ -6,9 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import UnitType
-from campaign.filters import ACTIVE_CHOICES
-from rectification.choices import DeadlineUnit
-from rectification.models import ProblemCategory, WorkCalendar
+from campaign.filters import ACTIVE_CHOICES, UnitChoiceFilter
+from campaign.models import Unit
+from rectification.choices import CLOSED_STATUSES, DeadlineUnit, ProblemSource, ProblemStatus, Severity
+from rectification.models import Problem, ProblemCategory, WorkCalendar
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -68,3 +69,70 @@ class CalendarApiFilterSet(django_filters.FilterSet):
     class Meta:
         model = WorkCalendar
         fields = ["campaign"]
+
+
+OVERDUE_CHOICES = [("", _("All")), ("true", _("Overdue")), ("false", _("Not overdue"))]
+
+
+class ProblemFilterSet(django_filters.FilterSet):
+    """The ledger's filters, the same on the page and in the API."""
+
+    q = django_filters.CharFilter(label=_("Description, address or number"), method="filter_q")
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=ProblemStatus.choices)
+    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open",
+                                        widget=forms.Select(choices=ACTIVE_CHOICES))  # fmt: skip
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=ProblemSource.choices, empty_label=_("All"))
+    severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Severity.choices, empty_label=_("All"))
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"), empty_label=_("All"), method="filter_category",
+        queryset=lambda request: (ProblemCategory.objects.visible_to(request.user).order_by("code")
+                                  if request is not None else ProblemCategory.objects.none()),
+    )  # fmt: skip
+    unit = UnitChoiceFilter(label=_("Responsible unit (with units below)"), method="filter_unit",
+                            queryset=lambda request: (Unit.objects.visible_to(request.user).order_by("path")
+                                                      if request is not None else Unit.objects.none()))  # fmt: skip
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue",
+                                           widget=forms.Select(choices=OVERDUE_CHOICES))  # fmt: skip
+    created_after = django_filters.DateFilter(label=_("Found from"), field_name="created_at", lookup_expr="date__gte",
+                                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    created_before = django_filters.DateFilter(label=_("Found until"), field_name="created_at",
+                                               lookup_expr="date__lte",
+                                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    class Meta:
+        model = Problem
+        fields = ["q", "status", "open", "source", "severity", "category", "unit", "overdue", "campaign", "point"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        number = value.upper().removeprefix("WT")
+        by_number = Q(pk=int(number)) if number.isdigit() else Q()
+        return queryset.filter(by_number | Q(description__icontains=value) | Q(address__icontains=value))
+
+    def filter_open(self, queryset, name, value):
+        return queryset.exclude(status__in=CLOSED_STATUSES) if value else queryset.filter(status__in=CLOSED_STATUSES)
+
+    def filter_category(self, queryset, name, value):
+        """A category and its subcategories."""
+        return queryset.filter(Q(category=value) | Q(category__parent=value))
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(responsible_unit__path__startswith=value.path)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Problem.overdue_q()
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class ProblemPageFilterSet(ProblemFilterSet):
+    """On the page the ledger is the current campaign's: campaign and point are not offered as filters."""
+
+    class Meta(ProblemFilterSet.Meta):
+        fields = ["q", "status", "open", "source", "severity", "category", "unit", "overdue"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        campaign = getattr(self.request, "campaign", None)
+        for name in ("category", "unit"):
+            field = self.form.fields[name]
+            field.queryset = field.queryset.filter(campaign=campaign) if campaign else field.queryset.none()

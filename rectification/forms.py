@@ -5,7 +5,12 @@ from django import forms
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from rectification.choices import CalendarExceptionKind
+from campaign.models import Grid, Indicator, Point, Unit
+from core.choices import Role
+from core.forms import PhotoField
+from rectification.choices import CalendarExceptionKind, ProblemSource
+from rectification.models import Problem, ProblemCategory
+from rectification.workflow import TRANSITIONS
 
 # Enough for a morning, an afternoon and an evening shift; more would be a roster, not a working day.
 MAX_PERIODS = 4
@@ -97,3 +102,53 @@ class CalendarExceptionForm(forms.Form):
         help_text=_("As in the State Council's notice, e.g. 国庆节 or 国庆节调休上班."),
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
+
+
+class ProblemForm(forms.ModelForm):
+    """Recording a problem: a point from the manual, or an address or GPS position; the category sets the deadline
+    and, without a point, the routing."""
+
+    photos = PhotoField(label=_("Photos (as found)"), required=False)
+
+    class Meta:
+        model = Problem
+        fields = ["source", "category", "point", "grid", "address", "longitude", "latitude", "criterion",
+                  "description", "severity", "reporter_name", "reporter_phone"]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.campaign = campaign
+        leaves = ProblemCategory.objects.filter(campaign=campaign, is_active=True, children__isnull=True)
+        self.fields["category"].queryset = leaves.order_by("code")
+        self.fields["point"].queryset = Point.objects.visible_to(user).filter(campaign=campaign, is_active=True)
+        self.fields["grid"].queryset = Grid.objects.visible_to(user).filter(campaign=campaign)
+        self.fields["criterion"].queryset = Indicator.objects.filter(
+            system__campaign=campaign, system__is_current=True, children__isnull=True
+        ).order_by("position")
+        if not (user.is_office or user.role == Role.INSPECTOR):
+            self.fields["source"].choices = [(ProblemSource.SELF_FOUND.value, ProblemSource.SELF_FOUND.label)]
+            self.fields["source"].initial = ProblemSource.SELF_FOUND
+            del self.fields["reporter_name"], self.fields["reporter_phone"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+        self.fields["photos"].widget.attrs["class"] = "form-control"
+
+
+class ProblemMoveForm(forms.Form):
+    action = forms.ChoiceField(choices=[(name, t.label) for name, t in TRANSITIONS.items()])
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
+    deadline = forms.DateTimeField(label=_("Deadline"), required=False,
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
+    photos = PhotoField(label=_("Photos of the result"), required=False)
+    until = forms.DateTimeField(label=_("Extend until"), required=False,
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
+
+    def __init__(self, *args, problem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(campaign_id=problem.campaign_id, is_active=True).order_by(
+            "path"
+        )
+        self.fields["unit"].initial = problem.responsible_unit_id

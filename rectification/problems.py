@@ -96,9 +96,12 @@ def problem_create(*, actor, campaign: Campaign, source: str, description: str, 
         grid = grid or point.grid
         fields.setdefault("address", point.address)
     route = problem_route(campaign=campaign, point=point, category=category, grid=grid)
+    # A unit named by the person recording wins over the routing's proposal.
+    fields.setdefault("responsible_unit", route.unit)
+    fields.setdefault("responsible_leader", route.leader if fields["responsible_unit"] == route.unit else "")
     problem = Problem(
         campaign=campaign, source=source, description=description, point=point, category=category, grid=grid,
-        responsible_unit=route.unit, responsible_leader=route.leader, created_by=actor, **fields,
+        created_by=actor, **fields,
     )  # fmt: skip
     problem.full_clean()
     problem.save()
@@ -125,6 +128,11 @@ def problem_merge(*, actor, duplicate: Problem, into: Problem) -> Problem:
     duplicate.related.add(into)
     return problem_cancel(actor=actor, problem=duplicate,
                           note=_("Duplicate of %(reference)s.") % {"reference": into.reference})  # fmt: skip
+
+
+def may_record(*, user) -> bool:
+    """Who may record problems: the office, inspectors, and units (what they found themselves)."""
+    return user.is_authenticated and (user.is_office or user.role in (Role.INSPECTOR, Role.UNIT_HEAD, Role.LIAISON))
 
 
 def problem_record(*, actor, campaign: Campaign, source: str, point: Point | None = None, **fields) -> Problem:

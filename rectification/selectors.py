@@ -4,11 +4,19 @@ import datetime
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from campaign.models import Campaign
-from rectification.choices import CalendarExceptionKind
-from rectification.models import CalendarException, ProblemCategory, WorkCalendar, WorkingPeriod
+from rectification.choices import CLOCK_STOPPED_STATUSES, CLOSED_STATUSES, CalendarExceptionKind, ProblemStatus
+from rectification.models import (
+    CalendarException,
+    Problem,
+    ProblemCategory,
+    ProblemTransition,
+    WorkCalendar,
+    WorkingPeriod,
+)
 from rectification.worktime import Calendar
 
 
@@ -83,3 +91,46 @@ def calendar_year_summary(*, calendar: Calendar, year: int) -> dict[str, int]:
         "holidays": sum(1 for d in calendar.holidays if d.year == year),
         "workdays": sum(1 for d in calendar.workdays if d.year == year),
     }
+
+
+def problem_list(*, user, campaign: Campaign | None = None) -> QuerySet[Problem]:
+    """The problem ledger as the user may see it (their units' problems; everything for the office), with what a
+    row shows, in one query however many rows."""
+    problems = Problem.objects.visible_to(user)
+    if campaign is not None:
+        problems = problems.filter(campaign=campaign)
+    return problems.select_related("category", "point", "grid", "responsible_unit").order_by(
+        F("deadline").asc(nulls_last=True), "-created_at", "-id"
+    )
+
+
+def problem_counters(*, user, campaign: Campaign, now=None) -> dict[str, int]:
+    """The counters above a unit's problem list, in one aggregate query: open, due today, overdue, returned for
+    rework, waiting for verification."""
+    now = now or timezone.now()
+    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+    running = ~Q(status__in=CLOCK_STOPPED_STATUSES)
+    return (
+        Problem.objects.visible_to(user)
+        .filter(campaign=campaign)
+        .aggregate(
+            open=Count("pk", filter=~Q(status__in=CLOSED_STATUSES)),
+            due_today=Count("pk", filter=running & Q(deadline__gte=now, deadline__lte=end_of_today)),
+            overdue=Count("pk", filter=Problem.overdue_q(now=now)),
+            returned=Count("pk", filter=Q(status=ProblemStatus.RETURNED)),
+            submitted=Count("pk", filter=Q(status=ProblemStatus.SUBMITTED)),
+        )
+    )
+
+
+def problem_get_visible(*, user, pk) -> Problem | None:
+    return (
+        Problem.objects.visible_to(user)
+        .select_related("campaign", "category", "criterion", "point", "grid", "responsible_unit", "submitted_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def problem_history(*, problem: Problem) -> QuerySet[ProblemTransition]:
+    return problem.transitions.select_related("actor").order_by("at", "id")

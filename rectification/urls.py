@@ -3,6 +3,11 @@ from django.urls import path
 from rectification import views
 
 urlpatterns = [
+    path("problems/", views.ProblemListView.as_view(), name="problem_list"),
+    path("problems/new/", views.ProblemCreateView.as_view(), name="problem_new"),
+    path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem_detail"),
+    path("problems/<int:pk>/move/", views.problem_move_view, name="problem_move"),
+    path("problems/<int:pk>/photos/<int:photo_pk>/", views.problem_photo_view, name="problem_photo"),
     path("categories/", views.CategoryListView.as_view(), name="category_list"),
     path("calendar/", views.WorkCalendarView.as_view(), name="work_calendar"),
     path("calendar/hours/", views.WorkingHoursUpdateView.as_view(), name="work_calendar_hours"),

@@ -1,4 +1,7 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -6,18 +9,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
 
 from core.errors import DomainError
 from core.excel import Column
-from core.views import FilteredListView, OfficeRequiredMixin
-from rectification.filters import CategoryPageFilterSet
-from rectification.forms import WEEKDAY_CHOICES, CalendarExceptionForm, WorkingHoursForm
-from rectification.models import CalendarException, ProblemCategory
+from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
+from rectification.filters import CategoryPageFilterSet, ProblemPageFilterSet
+from rectification.forms import WEEKDAY_CHOICES, CalendarExceptionForm, ProblemForm, ProblemMoveForm, WorkingHoursForm
+from rectification.models import CalendarException, Problem, ProblemCategory
+from rectification.problems import may_record, possible_duplicates, problem_record, problem_route
 from rectification.selectors import (
     calendar_exceptions_by_year,
     calendar_year_summary,
     category_list,
+    problem_counters,
+    problem_get_visible,
+    problem_history,
+    problem_list,
     work_calendar_get,
     worktime_calendar,
 )
@@ -27,6 +36,7 @@ from rectification.services import (
     work_calendar_ensure,
     work_calendar_update,
 )
+from rectification.workflow import TRANSITIONS, available_transitions, problem_move
 
 
 class CategoryListView(OfficeRequiredMixin, FilteredListView):
@@ -186,3 +196,149 @@ class CalendarExceptionRemoveView(OfficeRequiredMixin, View):
             request, _("%(date)s was removed from the calendar.") % {"date": f"{exception.date:%Y-%m-%d}"}
         )
         return HttpResponseRedirect(f"{reverse('work_calendar')}?year={exception.date.year}")
+
+
+class ProblemListView(FilteredListView):
+    """The problem ledger (问题台账): everything for the office, a unit's own problems for a unit, ordered by deadline,
+    with the counters a unit works from (due today, overdue, returned)."""
+
+    template_name = "rectification/problem_list.html"
+    filterset_class = ProblemPageFilterSet
+    export_title = gettext_lazy("Problem ledger")
+    export_columns = [
+        Column(gettext_lazy("Number"), 10),
+        Column(gettext_lazy("Found at"), 18),
+        Column(gettext_lazy("Source"), 14),
+        Column(gettext_lazy("Category"), 16),
+        Column(gettext_lazy("Point"), 20),
+        Column(gettext_lazy("Address"), 24),
+        Column(gettext_lazy("Description"), 40),
+        Column(gettext_lazy("Severity"), 8),
+        Column(gettext_lazy("Responsible unit"), 20),
+        Column(gettext_lazy("Responsible leader"), 14),
+        Column(gettext_lazy("Deadline"), 18),
+        Column(gettext_lazy("Status"), 14),
+        Column(gettext_lazy("Overdue"), 8),
+        Column(gettext_lazy("Times returned"), 8),
+        Column(gettext_lazy("Closed at"), 18),
+    ]
+
+    def get_queryset(self):
+        campaign = self.request.campaign
+        if not campaign:
+            return Problem.objects.none()
+        return problem_list(user=self.request.user, campaign=campaign)
+
+    def export_row(self, problem):
+        return [
+            problem.reference, problem.created_at, problem.get_source_display(),
+            problem.category.name if problem.category else "", problem.point.name if problem.point else "",
+            problem.address, problem.description, problem.get_severity_display(),
+            problem.responsible_unit.name if problem.responsible_unit else "", problem.responsible_leader,
+            problem.deadline, problem.get_status_display(), _("yes") if problem.is_overdue() else "",
+            problem.rework_count, problem.closed_at,
+        ]  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.request.campaign
+        if campaign:
+            context["counters"] = problem_counters(user=self.request.user, campaign=campaign)
+        context["may_record"] = may_record(user=self.request.user)
+        return context
+
+
+class ProblemDetailView(LoginRequiredMixin, TemplateView):
+    """One problem: where, what, who answers for it by when, its history, and the moves the user can make."""
+
+    template_name = "rectification/problem_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        problem = problem_get_visible(user=self.request.user, pk=kwargs["pk"])
+        if problem is None:
+            raise Http404
+        context["problem"] = problem
+        context["history"] = problem_history(problem=problem)
+        context["moves"] = available_transitions(user=self.request.user, problem=problem)
+        context["move_form"] = ProblemMoveForm(problem=problem)
+        context["related"] = problem.related.all()
+        context["photos"] = problem.photos.select_related("transition").order_by("uploaded_at", "pk")
+        return context
+
+
+@login_required
+def problem_photo_view(request, pk, photo_pk):
+    """A problem's photo (`?size=thumb` for the thumbnail), for whoever may see the problem; 404 for anyone else."""
+    problem = problem_get_visible(user=request.user, pk=pk)
+    photo = problem.photos.filter(pk=photo_pk).first() if problem is not None else None
+    if photo is None:
+        raise Http404
+    return serve_protected_file(request, photo.thumbnail if request.GET.get("size") == "thumb" else photo.image)
+
+
+@login_required
+@require_POST
+def problem_move_view(request, pk):
+    problem = problem_get_visible(user=request.user, pk=pk)
+    if problem is None:
+        raise Http404
+    form = ProblemMoveForm(request.POST, request.FILES, problem=problem)
+    if form.is_valid():
+        try:
+            problem_move(actor=request.user, problem=problem, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            label = TRANSITIONS[form.cleaned_data["action"]].label
+            messages.success(request, _("%(action)s: done.") % {"action": label})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))
+
+
+class ProblemCreateView(LoginRequiredMixin, FormView):
+    """Record a problem. The first submit shows who the routing proposes and any open problems nearby of the same
+    category; the second confirms (or merges into one of those instead)."""
+
+    template_name = "rectification/problem_form.html"
+    form_class = ProblemForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_record(user=request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["campaign"] = self.request.campaign
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        confirmed = self.request.POST.get("confirm") == "1"
+        duplicates = list(
+            possible_duplicates(
+                campaign=self.request.campaign, category=data.get("category"), point=data.get("point"),
+                longitude=data.get("longitude"), latitude=data.get("latitude"),
+            )[:10]
+        )  # fmt: skip
+        if duplicates and not confirmed:
+            # Shown before recording: the person may open one of these instead. (Chosen photos must be attached
+            # again: browsers never refill a file field.)
+            route = problem_route(
+                campaign=self.request.campaign, point=data.get("point"), category=data.get("category"),
+                grid=data.get("grid"),
+            )  # fmt: skip
+            context = self.get_context_data(form=form, route=route, duplicates=duplicates, confirming=True)
+            return self.render_to_response(context)
+        try:
+            problem = problem_record(actor=self.request.user, campaign=self.request.campaign, **data)
+        except (DomainError, ValidationError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Problem %(reference)s recorded.") % {"reference": problem.reference})
+        return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))

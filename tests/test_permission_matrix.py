@@ -113,6 +113,24 @@ MATRIX = {
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
     ("responsibility_edit", "get", "own_point"): OFFICE_ONLY,
     ("responsibility_edit", "post", "own_point"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("problem_list", "get", None): EVERYONE,
+    ("problem_new", "get", None): row(LOGIN, 200, 200, 200, 404, 200, 200),
+    ("problem_new", "post", None): row(LOGIN, 200, 200, 200, 404, 200, 200),
+    ("problem_detail", "get", "own_problem"): EVERYONE,
+    ("problem_detail", "get", "other_problem"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    # An empty move is refused with a message on the problem's page; others do not learn the problem exists.
+    ("problem_move", "post", "own_problem"): row(LOGIN, 302, 302, 302, 302, 302, 302),
+    ("problem_move", "post", "other_problem"): row(LOGIN, 404, 404, 302, 404, 302, 302),
+    ("problem_photo", "get", "own_photo"): EVERYONE,
+    ("problem_photo", "get", "other_photo"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("api:problem-list", "get", None): API_EVERYONE,
+    ("api:problem-list", "post", None): row(403, 400, 400, 400, 403, 400, 400),
+    ("api:problem-detail", "get", "own_problem"): API_EVERYONE,
+    ("api:problem-detail", "get", "other_problem"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:problem-transitions", "get", "own_problem"): API_EVERYONE,
+    ("api:problem-transitions", "get", "other_problem"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:problem-transitions", "post", "own_problem"): row(403, 400, 400, 400, 403, 400, 400),
+    ("api:problem-transitions", "post", "other_problem"): row(403, 404, 404, 400, 403, 400, 400),
     ("api:grid-list", "post", None): API_STAFF_CREATE,
     ("api:grid-detail", "patch", "own_grid"): API_STAFF_PATCH,
     ("api:point-list", "post", None): API_STAFF_CREATE,
@@ -167,6 +185,23 @@ def test_every_url_is_in_the_matrix():
     assert missing == [], f"add these URL names to MATRIX: {missing}"
 
 
+def a_photo():
+    import io
+
+    from PIL import Image
+
+    from core.images import image_clean
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), "green").save(buffer, "JPEG")
+    return image_clean(buffer.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def objects():
     from campaign.models import (
         Grid,
@@ -182,13 +217,27 @@ def objects():
     )
     from core.models import Job
     from rectification.models import CalendarException, ProblemCategory, WorkCalendar
+    from rectification.problems import problem_create
     from rectification.services import work_calendar_ensure
 
     office = User.objects.get(username="office")
     national_day = CalendarException.objects.get(calendar__campaign__slug=OWN_CAMPAIGN, date="2026-10-01")
     other_campaign = Campaign.objects.get(slug=OTHER_CAMPAIGN)
     other_system = IndicatorSystem.objects.create(campaign=other_campaign, version=1, name="复审测评体系")
+    inspector = User.objects.get(username="inspector")
+    own_problem = problem_create(
+        actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="垃圾满溢",
+        point=Point.objects.get(code="P0001"), photos=[a_photo()],
+    )  # fmt: skip
+    other_problem = problem_create(
+        actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="井盖缺失",
+        point=Point.objects.get(code="P0013"), photos=[a_photo()],
+    )  # fmt: skip
     return {
+        "own_problem": own_problem,
+        "other_problem": other_problem,
+        "own_photo": own_problem.photos.get(),
+        "other_photo": other_problem.photos.get(),
         "own_indicator": Indicator.objects.get(system__campaign__slug=OWN_CAMPAIGN, code="A01.01.01"),
         "other_indicator": Indicator.objects.create(system=other_system, code="Z1", name="复审指标", level=1, score=1),
         "own_point_type": PointType.objects.get(campaign__slug=OWN_CAMPAIGN, code="PT01"),
@@ -234,6 +283,8 @@ def objects():
 def request(client, name, method, obj):
     from django.urls import reverse
 
+    if name == "problem_photo":
+        return client.get(reverse(name, args=[obj.problem_id, obj.pk]))
     if name == "campaign_switch":
         return client.post(reverse(name), {"campaign": obj.pk})
     if name == "task_acknowledge":

@@ -30,7 +30,9 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
     elif isinstance(exc, DomainError):
-        return Response({"error": {"code": exc.code, "message": str(exc.message)}}, status=status.HTTP_400_BAD_REQUEST)
+        # A rule refused the request (400); "forbidden" means the rule is about who asks (403).
+        code = status.HTTP_403_FORBIDDEN if exc.code == "forbidden" else status.HTTP_400_BAD_REQUEST
+        return Response({"error": {"code": exc.code, "message": str(exc.message)}}, status=code)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):

@@ -1,6 +1,16 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from rectification.models import CalendarException, ProblemCategory, WorkCalendar, WorkingPeriod
+from campaign.models import Unit
+from rectification.models import (
+    CalendarException,
+    Problem,
+    ProblemCategory,
+    ProblemTransition,
+    WorkCalendar,
+    WorkingPeriod,
+)
+from rectification.workflow import TRANSITIONS
 
 
 class ProblemCategorySerializer(serializers.ModelSerializer):
@@ -49,3 +59,69 @@ class WorkCalendarSerializer(serializers.ModelSerializer):
             (period.end.hour * 60 + period.end.minute) - (period.start.hour * 60 + period.start.minute)
             for period in calendar.periods.all()
         )
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    category_code = serializers.CharField(source="category.code", default=None, read_only=True)
+    point_code = serializers.CharField(source="point.code", default=None, read_only=True)
+    unit_name = serializers.CharField(source="responsible_unit.name", default=None, read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id", "reference", "campaign", "source", "category", "category_code", "criterion", "point", "point_code",
+            "grid", "address", "longitude", "latitude", "description", "severity", "status", "responsible_unit",
+            "unit_name", "responsible_leader", "deadline", "is_overdue", "rework_count", "extension_count",
+            "assigned_at", "handled_at", "closed_at", "created_at", "reporter_name", "reporter_phone",
+        ]  # fmt: skip
+
+    def get_is_overdue(self, problem) -> bool:
+        return problem.is_overdue()
+
+    def _staff(self) -> bool:
+        request = self.context.get("request")
+        return bool(request and request.user.is_office)
+
+    # A public reporter's contact is for the office only.
+    def get_reporter_name(self, problem) -> str:
+        return problem.reporter_name if self._staff() else ""
+
+    def get_reporter_phone(self, problem) -> str:
+        return problem.reporter_phone if self._staff() else ""
+
+
+class ProblemCreateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Problem
+        fields = [
+            "campaign", "source", "category", "criterion", "point", "grid", "address", "longitude", "latitude",
+            "description", "severity", "reporter_name", "reporter_phone",
+        ]  # fmt: skip
+
+
+class ProblemTransitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProblemTransition
+        fields = ["id", "action", "from_status", "to_status", "actor", "actor_repr", "at", "note", "data"]
+
+
+class ProblemMoveSerializer(serializers.Serializer):
+    """One move of the workflow: `action` names it; `unit` for assign, transfer and a dispute's decision; `until`
+    for an extension request; `deadline` optionally for assign, transfer, decisions and resuming."""
+
+    action = serializers.ChoiceField(choices=[(name, t.label) for name, t in TRANSITIONS.items()])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False)
+    deadline = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        needs = {"assign": "unit", "transfer": "unit", "decide_dispute": "unit", "request_extension": "until"}
+        field = needs.get(attrs["action"])
+        if field and field not in attrs:
+            raise serializers.ValidationError({field: _("This move needs it.")})
+        return attrs

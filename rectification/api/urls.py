@@ -6,5 +6,6 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("categories", views.ProblemCategoryViewSet, basename="category")
 router.register("calendars", views.WorkCalendarViewSet, basename="calendar")
+router.register("problems", views.ProblemViewSet, basename="problem")
 
 urlpatterns = router.urls

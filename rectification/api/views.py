@@ -1,8 +1,22 @@
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from rectification.api.serializers import ProblemCategorySerializer, WorkCalendarSerializer
-from rectification.filters import CalendarApiFilterSet, CategoryApiFilterSet
-from rectification.selectors import category_list, work_calendar_list
+from core.api.mixins import ServiceWriteMixin
+from core.choices import Role
+from rectification.api.serializers import (
+    ProblemCategorySerializer,
+    ProblemCreateSerializer,
+    ProblemMoveSerializer,
+    ProblemSerializer,
+    ProblemTransitionSerializer,
+    WorkCalendarSerializer,
+)
+from rectification.filters import CalendarApiFilterSet, CategoryApiFilterSet, ProblemFilterSet
+from rectification.problems import problem_record
+from rectification.selectors import category_list, problem_history, problem_list, work_calendar_list
+from rectification.workflow import problem_move
 
 
 class ProblemCategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -30,3 +44,39 @@ class WorkCalendarViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return work_calendar_list(user=self.request.user)
+
+
+@extend_schema_view(create=extend_schema(request=ProblemCreateSerializer, responses={201: ProblemSerializer}))
+class ProblemViewSet(ServiceWriteMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The problem ledger (问题台账) within the user's scope. Filter by `campaign`, `status` (repeatable), `open`,
+    `source`, `severity`, `category` (with subcategories), `unit` (with units below), `overdue`, `point` or `q`
+    (description, address or number). The office and inspectors record problems; the routing proposes the
+    responsible unit from the manual. Moves go through `transitions`."""
+
+    serializer_class = ProblemSerializer
+    write_serializer_class = ProblemCreateSerializer
+    filterset_class = ProblemFilterSet
+    ordering_fields = ["deadline", "created_at", "id"]
+    http_method_names = ["get", "post", "head", "options"]
+    write_roles = [Role.STAFF, Role.ADMIN, Role.INSPECTOR, Role.UNIT_HEAD, Role.LIAISON]
+
+    def get_queryset(self):
+        return problem_list(user=self.request.user)
+
+    def perform_service_create(self, data):
+        return problem_record(actor=self.request.user, **data)
+
+    @extend_schema(request=ProblemMoveSerializer, responses={200: ProblemTransitionSerializer(many=True),
+                                                             201: ProblemSerializer})  # fmt: skip
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def transitions(self, request, pk=None):
+        """GET: the problem's history, oldest first. POST: make a move (`action`, `note`, and `unit`, `deadline`
+        or `until` where the move needs them); refused with 400 when it is not possible now, 403 when the user may
+        not make it."""
+        problem = self.get_object()
+        if request.method == "GET":
+            return Response(ProblemTransitionSerializer(problem_history(problem=problem), many=True).data)
+        serializer = ProblemMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        problem = problem_move(actor=request.user, problem=problem, **serializer.validated_data)
+        return Response(self._read(problem), status=201)
