@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -17,6 +17,7 @@ from campaign.choices import (
     UnitType,
 )
 from campaign.scope import ScopedQuerySet, paths_q
+from core.geo import latitude_field, longitude_field, position_constraints
 
 
 class Campaign(models.Model):
@@ -515,14 +516,8 @@ class Point(models.Model):
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )  # fmt: skip
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )  # fmt: skip
+    longitude = longitude_field()
+    latitude = latitude_field()
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -534,14 +529,7 @@ class Point(models.Model):
         ordering = ["campaign", "grid", "code"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "code"], name="point_code_unique"),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="point_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="point_latitude_range",
-            ),
+            *position_constraints("point"),
         ]
         indexes = [models.Index(fields=["campaign", "point_type"], name="point_campaign_type_idx")]
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import CITYWIDE_ROLES, OFFICE_ROLES, HeartbeatKind, JobStatus, Role
+from core.geo import latitude_field, longitude_field
 from core.images import CleanImage, photo_thumbnail_upload_to, photo_upload_to
 
 
@@ -211,12 +212,8 @@ class PhotoBase(models.Model):
     height = models.PositiveIntegerField(_("height"), editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, editable=False)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True, editable=False)
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
-    )
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
-    )
+    latitude = latitude_field(editable=False)
+    longitude = longitude_field(editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.choices import UnitType
 from campaign.models import Campaign, Grid, Indicator, Point, Unit
 from campaign.scope import ScopedQuerySet
+from core.geo import latitude_field, longitude_field, position_constraints
 from core.models import PhotoBase
 from rectification.choices import (
     CLOCK_STOPPED_STATUSES,
@@ -268,14 +269,8 @@ class Problem(models.Model):
         Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )  # fmt: skip
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )  # fmt: skip
+    longitude = longitude_field()
+    latitude = latitude_field()
     description = models.TextField(_("description"))
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
@@ -319,14 +314,7 @@ class Problem(models.Model):
             models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="problem_status_valid"),
             models.CheckConstraint(condition=Q(source__in=ProblemSource.values), name="problem_source_valid"),
             models.CheckConstraint(condition=Q(severity__in=Severity.values), name="problem_severity_valid"),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="problem_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="problem_latitude_range",
-            ),
+            *position_constraints("problem"),
         ]
         indexes = [
             models.Index(fields=["campaign", "status", "deadline"], name="problem_campaign_status_idx"),

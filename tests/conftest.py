@@ -88,3 +88,14 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("tests that need Redis and a real Celery worker")
     for nodeid, outcome in _service_outcomes:
         terminalreporter.write_line(f"{outcome.upper():8} {nodeid}")
+
+
+@pytest.fixture
+def english(client):
+    """Messages in English for tests that compare them: the active language in code, and the language the test
+    client asks for (the app's default is Chinese)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

@@ -19,6 +19,8 @@ from campaign.models import (
 from campaign.selectors import campaign_coverage, indicator_tree
 from core.models import AuditEvent
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def office(client, demo_users):

@@ -13,6 +13,8 @@ from tests.factories import UnitFactory, UserFactory
 
 ROAD = "P0021"  # 科学大道, in 高新区, kept by 市城管局
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_a_road_section_leader_sees_the_point_and_its_manual_row_but_not_its_unit(demo_users):
     leader = demo_users["leader_east"]

@@ -65,7 +65,11 @@ def test_a_successful_login_and_logout_are_audited_with_the_address(client, demo
     sign_in(client, "office", REMOTE_ADDR="10.1.2.3")
     client.post("/accounts/logout/", REMOTE_ADDR="10.1.2.3")
     office = User.objects.get(username="office")
-    events = list(AuditEvent.objects.filter(actor=office).order_by("id").values_list("action", "ip_address"))
+    events = list(
+        AuditEvent.objects.filter(actor=office, action__startswith="auth.")
+        .order_by("id")
+        .values_list("action", "ip_address")
+    )
     assert events == [("auth.login", "10.1.2.3"), ("auth.logout", "10.1.2.3")]
 
 

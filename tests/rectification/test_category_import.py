@@ -207,7 +207,7 @@ def test_staff_import_categories_through_the_import_page_as_a_job(
     settings.CELERY_TASK_ALWAYS_EAGER = True
     client.force_login(demo_users["office"])
     page = client.get("/imports/new/")
-    assert ("import.categories", "Problem categories (问题分类) with their deadlines") in [
+    assert ("import.categories", "问题分类及其处置时限（问题分类）") in [
         (value, str(label)) for value, label in page.context["form"].fields["kind"].choices
     ]
     assert 'href="/imports/template/import.categories/"' in page.content.decode()

@@ -6,6 +6,8 @@ from rectification.choices import ProblemSource, ProblemStatus
 from rectification.models import Problem
 from rectification.problems import problem_create
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def login(client, city, who):
     client.force_login(city.users[who])

@@ -20,6 +20,8 @@ from rectification.problems import problem_create
 
 S = ProblemStatus
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def a_photo(color="red"):
     buffer = io.BytesIO()

@@ -1,0 +1,43 @@
+"""Database helpers that migrations use, so every app makes a table append-only the same way."""
+
+from django.db import migrations
+
+
+def append_only(table: str, message: str) -> migrations.RunPython:
+    """A migration operation that makes `table` append-only in the database, not only in the ORM.
+
+    SQLite: updates are refused. PostgreSQL: updates and deletes are refused (TRUNCATE, used by test-database
+    flushes and by an operator's deliberate purge, is a separate statement and stays possible). SQLite keeps deletes
+    possible because Django flushes SQLite test databases with DELETE. `message` is the database error's text.
+    """
+    quoted = message.replace("'", "''")
+    pg_forward = f"""
+CREATE OR REPLACE FUNCTION {table}_immutable() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '{quoted}';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {table}_immutable();
+"""
+    pg_reverse = f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}; DROP FUNCTION IF EXISTS {table}_immutable();"
+    sqlite_forward = f"""
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN
+    SELECT RAISE(ABORT, '{quoted}');
+END;
+"""
+    sqlite_reverse = f"DROP TRIGGER IF EXISTS {table}_no_update;"
+
+    def run(sql_by_vendor):
+        def operation(apps, schema_editor):
+            sql = sql_by_vendor.get(schema_editor.connection.vendor)
+            if sql:
+                schema_editor.execute(sql)
+
+        return operation
+
+    return migrations.RunPython(
+        run({"postgresql": pg_forward, "sqlite": sqlite_forward}),
+        run({"postgresql": pg_reverse, "sqlite": sqlite_reverse}),
+    )
