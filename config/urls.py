@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("rectification.urls")),
     path("audit/", core_views.AuditEventListView.as_view(), name="audit_event_list"),
     path("jobs/<uuid:pk>/", core_views.JobDetailView.as_view(), name="job_detail"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/read/", core_views.notifications_read_view, name="notifications_read"),
     path("jobs/<uuid:pk>/start/", core_views.job_start, name="job_start"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

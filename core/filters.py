@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AuditEvent
+from core.models import AuditEvent, Notification
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
@@ -21,3 +21,21 @@ class AuditEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["action", "actor", "since", "until"]
+
+
+READ_CHOICES = [("", _("All")), ("false", _("Unread")), ("true", _("Read"))]
+
+
+class NotificationFilterSet(django_filters.FilterSet):
+    read = django_filters.BooleanFilter(label=_("Read"), field_name="read_at", lookup_expr="isnull", exclude=True,
+                                        widget=forms.Select(choices=READ_CHOICES))  # fmt: skip
+    q = django_filters.CharFilter(label=_("Title or message"), method="filter_q")
+
+    class Meta:
+        model = Notification
+        fields = ["read", "q"]
+
+    def filter_q(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))

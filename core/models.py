@@ -247,3 +247,33 @@ class PhotoBase(models.Model):
         photo.image = ContentFile(clean.content, name="photo.jpg")
         photo.thumbnail = ContentFile(clean.thumbnail, name="thumbnail.jpg")
         return photo
+
+
+class Notification(models.Model):
+    """A message to one person (站内通知), the outbox every app writes to: overdue problems, escalations, reminders.
+
+    `key` makes a notice idempotent: the same step of the same thing reaches the same person once, however often
+    a sweep runs or a task is redelivered (the database refuses the second row). Delivery beyond the app (SMS,
+    WeChat Work) reads the outbox and stamps `sent_at`.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx")]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.title}"

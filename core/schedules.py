@@ -25,4 +25,10 @@ DEFAULT_SCHEDULES = [
         description=_("Shows on the office's home page that scheduled jobs run."),
         every_seconds=60,
     ),
+    DefaultSchedule(
+        name="rectification.overdue_sweep",
+        task="rectification.overdue_sweep",
+        description=_("Marks overdue problems, notifies their units and escalates to the leaders, once per step."),
+        every_seconds=600,
+    ),
 ]

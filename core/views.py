@@ -18,8 +18,9 @@ from django.views.generic import TemplateView
 from core.audit import audit_log
 from core.errors import DomainError
 from core.excel import Column, write_xlsx, xlsx_response
-from core.filters import AuditEventFilterSet
+from core.filters import AuditEventFilterSet, NotificationFilterSet
 from core.jobs import job_progress, job_queue
+from core.notifications import notifications_mark_read
 from core.selectors import audit_event_list, job_get_visible
 
 
@@ -190,3 +191,41 @@ def job_start(request, pk):
         except DomainError as exc:
             messages.error(request, exc.message)
     return redirect("job_detail", pk=job.pk)
+
+
+class NotificationListView(FilteredListView):
+    """The signed-in person's notifications (站内通知), newest first; opening the page does not mark them read."""
+
+    template_name = "core/notification_list.html"
+    filterset_class = NotificationFilterSet
+    export_title = gettext_lazy("Notifications")
+    export_columns = [
+        Column(gettext_lazy("Time"), 18),
+        Column(gettext_lazy("Title"), 30),
+        Column(gettext_lazy("Message"), 60),
+        Column(gettext_lazy("Read at"), 18),
+    ]
+
+    def get_queryset(self):
+        return self.request.user.notifications.order_by("-created_at", "-id")
+
+    def export_row(self, notification):
+        return [notification.created_at, notification.title, notification.body, notification.read_at]
+
+
+@login_required
+@require_POST
+def notifications_read_view(request):
+    """Mark one notification (`id`) or all of the user's notifications read, then go back to the list or follow
+    the notification's link."""
+    notification_id = request.POST.get("id")
+    if notification_id and notification_id.isdigit():
+        notification = request.user.notifications.filter(pk=int(notification_id)).first()
+        if notification is None:
+            raise Http404
+        notifications_mark_read(user=request.user, ids=[notification.pk])
+        if notification.link.startswith("/"):
+            return redirect(notification.link)
+    else:
+        notifications_mark_read(user=request.user)
+    return redirect("notification_list")

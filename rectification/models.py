@@ -295,6 +295,8 @@ class Problem(models.Model):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     handled_at = models.DateTimeField(_("rectification submitted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Stamped by the overdue sweep the first time it finds the deadline passed; cleared with a new deadline.
+    overdue_at = models.DateTimeField(_("found overdue at"), null=True, blank=True)
     related = models.ManyToManyField("self", verbose_name=_("related problems"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT,
@@ -429,3 +431,27 @@ class ProblemPhoto(PhotoBase):
         verbose_name_plural = _("problem photos")
         ordering = ["uploaded_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(kind__in=PhotoKind.values), name="problem_photo_kind_valid")]
+
+
+class RectificationSettings(models.Model):
+    """How a campaign runs its problems beyond the calendar: when an overdue problem goes up to the leaders."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="rectification_settings"
+    )
+    escalate_after_hours = models.PositiveSmallIntegerField(
+        _("escalate after (working hours overdue)"),
+        default=8,
+        help_text=_("An overdue problem is reported to the leaders answering for its unit after this much working "
+                    "time past its deadline; 0 escalates at once."),
+    )  # fmt: skip
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "campaign"
+
+    class Meta:
+        verbose_name = _("rectification settings")
+        verbose_name_plural = _("rectification settings")
+
+    def __str__(self):
+        return str(self.campaign)

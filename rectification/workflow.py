@@ -205,8 +205,9 @@ def _hand_over(problem, transition, actor, note, *, unit, deadline, leader, data
     problem.responsible_leader = leader or problem.responsible_leader
     problem.deadline = deadline or problem_deadline(problem=problem, start=now)
     problem.assigned_at = now
+    problem.overdue_at = None
     return _finish(problem, transition, actor, note,
-                   fields=("responsible_unit", "responsible_leader", "deadline", "assigned_at"),
+                   fields=("responsible_unit", "responsible_leader", "deadline", "assigned_at", "overdue_at"),
                    data={"unit": unit.pk, "deadline": problem.deadline, **(data or {})})  # fmt: skip
 
 
@@ -316,7 +317,8 @@ def problem_approve_extension(*, actor, problem: Problem, note: str = "", until=
     if isinstance(problem.deadline, str):
         problem.deadline = timezone.datetime.fromisoformat(problem.deadline)
     problem.extension_count += 1
-    return _finish(problem, transition, actor, note, fields=("deadline", "extension_count"),
+    problem.overdue_at = None
+    return _finish(problem, transition, actor, note, fields=("deadline", "extension_count", "overdue_at"),
                    data={"deadline": problem.deadline})  # fmt: skip
 
 
@@ -340,7 +342,8 @@ def problem_resume(*, actor, problem: Problem, note: str = "", deadline=None) ->
     fields = ()
     if deadline is not None:
         problem.deadline = deadline
-        fields = ("deadline",)
+        problem.overdue_at = None
+        fields = ("deadline", "overdue_at")
     return _finish(problem, transition, actor, note, fields=fields)
 
 

@@ -113,6 +113,9 @@ MATRIX = {
     ("api:point-type-detail", "get", "other_point_type"): row(403, 404, 404, 200, 404, 200, 200),
     ("responsibility_edit", "get", "own_point"): OFFICE_ONLY,
     ("responsibility_edit", "post", "own_point"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("notification_list", "get", None): EVERYONE,
+    # Everyone marks only their own notifications read; with no id, all of them.
+    ("notifications_read", "post", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
     ("problem_list", "get", None): EVERYONE,
     ("problem_new", "get", None): row(LOGIN, 200, 200, 200, 404, 200, 200),
     ("problem_new", "post", None): row(LOGIN, 200, 200, 200, 404, 200, 200),

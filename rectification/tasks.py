@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task(name="rectification.overdue_sweep", ignore_result=True)
+def overdue_sweep():
+    """Scheduled: mark overdue problems, notify their units and escalate to leaders, each step once."""
+    from rectification.sweeps import overdue_sweep as sweep
+
+    sweep()
