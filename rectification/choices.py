@@ -44,6 +44,7 @@ class ProblemSource(models.TextChoices):
     NETIZEN = "netizen", _("Netizen report (网民投诉)")
     MEDIA = "media", _("Media exposure (媒体曝光)")
     SELF_FOUND = "self", _("Found by the unit itself (自查)")
+    RECHECK = "recheck", _("Re-check (回头看)")
 
 
 # Sources whose reporter is a member of the public: only these keep a reporter's contact.
@@ -82,6 +83,18 @@ class PhotoKind(models.TextChoices):
     EVIDENCE = "evidence", _("Other evidence")
 
 
+class RecheckReason(models.TextChoices):
+    RULE = "rule", _("Category rule")
+    RANDOM = "random", _("Random audit")
+    MANUAL = "manual", _("Ordered by the office")
+
+
+class RecheckResult(models.TextChoices):
+    HELD = "held", _("Fix held")
+    RECURRED = "recurred", _("Came back (反弹回潮)")
+    NEVER_FIXED = "never_fixed", _("Never fixed (虚假整改)")
+
+
 AUDIT_ACTIONS = {
     "rectification.categories.import": _("Imported the problem categories"),
     "rectification.calendar.create": _("Created the working-time calendar"),
@@ -104,4 +117,5 @@ AUDIT_ACTIONS = {
     "rectification.problem.suspend": _("Suspended a problem"),
     "rectification.problem.resume": _("Resumed a problem"),
     "rectification.problem.cancel": _("Cancelled a problem"),
+    "rectification.recheck.record": _("Recorded a re-check"),
 }

@@ -8,8 +8,16 @@ from drf_spectacular.utils import extend_schema_field
 from campaign.choices import UnitType
 from campaign.filters import ACTIVE_CHOICES, UnitChoiceFilter
 from campaign.models import Unit
-from rectification.choices import CLOSED_STATUSES, DeadlineUnit, ProblemSource, ProblemStatus, Severity
-from rectification.models import Problem, ProblemCategory, WorkCalendar
+from rectification.choices import (
+    CLOSED_STATUSES,
+    DeadlineUnit,
+    ProblemSource,
+    ProblemStatus,
+    RecheckReason,
+    RecheckResult,
+    Severity,
+)
+from rectification.models import Problem, ProblemCategory, Recheck, WorkCalendar
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -136,3 +144,16 @@ class ProblemPageFilterSet(ProblemFilterSet):
         for name in ("category", "unit"):
             field = self.form.fields[name]
             field.queryset = field.queryset.filter(campaign=campaign) if campaign else field.queryset.none()
+
+
+class RecheckFilterSet(django_filters.FilterSet):
+    done = django_filters.BooleanFilter(label=_("Recorded"), field_name="checked_at", lookup_expr="isnull",
+                                        exclude=True, widget=forms.Select(choices=ACTIVE_CHOICES))  # fmt: skip
+    due_before = django_filters.DateFilter(label=_("Due by"), field_name="due_date", lookup_expr="lte",
+                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    reason = django_filters.ChoiceFilter(label=_("Reason"), choices=RecheckReason.choices, empty_label=_("All"))
+    result = django_filters.ChoiceFilter(label=_("Result"), choices=RecheckResult.choices, empty_label=_("All"))
+
+    class Meta:
+        model = Recheck
+        fields = ["done", "due_before", "reason", "result"]

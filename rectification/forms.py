@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.models import Grid, Indicator, Point, Unit
 from core.choices import Role
 from core.forms import PhotoField
-from rectification.choices import CalendarExceptionKind, ProblemSource
+from rectification.choices import CalendarExceptionKind, ProblemSource, RecheckResult
 from rectification.models import Problem, ProblemCategory
 from rectification.workflow import TRANSITIONS
 
@@ -152,3 +152,11 @@ class ProblemMoveForm(forms.Form):
             "path"
         )
         self.fields["unit"].initial = problem.responsible_unit_id
+
+
+class RecheckForm(forms.Form):
+    result = forms.ChoiceField(label=_("What the re-visit found"), choices=RecheckResult.choices,
+                               widget=forms.RadioSelect)  # fmt: skip
+    note = forms.CharField(label=_("Note (what was found, required unless the fix held)"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))  # fmt: skip
+    photos = PhotoField(label=_("Photos"), required=False)

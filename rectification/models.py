@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,6 +23,8 @@ from rectification.choices import (
     PhotoKind,
     ProblemSource,
     ProblemStatus,
+    RecheckReason,
+    RecheckResult,
     Severity,
 )
 from rectification.worktime import DEFAULT_TIME_ZONE
@@ -64,6 +66,11 @@ class ProblemCategory(models.Model):
     default_unit_type = models.CharField(
         _("default responsible unit type"), max_length=20, choices=UnitType.choices, blank=True
     )
+    recheck_after_days = models.PositiveSmallIntegerField(
+        _("re-check after (days)"), null=True, blank=True,
+        help_text=_("回头看: closed problems of this category are visited again this many days after closing. "
+                    "Empty: only the random share of the campaign's settings."),
+    )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -297,6 +304,8 @@ class Problem(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Stamped by the overdue sweep the first time it finds the deadline passed; cleared with a new deadline.
     overdue_at = models.DateTimeField(_("found overdue at"), null=True, blank=True)
+    recurred = models.BooleanField(_("recurred (反弹回潮)"), default=False)
+    false_rectification = models.BooleanField(_("false rectification (虚假整改)"), default=False)
     related = models.ManyToManyField("self", verbose_name=_("related problems"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT,
@@ -439,6 +448,12 @@ class RectificationSettings(models.Model):
     campaign = models.OneToOneField(
         Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="rectification_settings"
     )
+    recheck_share = models.PositiveSmallIntegerField(
+        _("random re-check share (%)"), default=10, validators=[MaxValueValidator(100)],
+        help_text=_("回头看: this share of all closed problems is drawn at random for a re-visit, on top of the "
+                    "categories' rules."),
+    )  # fmt: skip
+    recheck_random_after_days = models.PositiveSmallIntegerField(_("random re-check after (days)"), default=7)
     escalate_after_hours = models.PositiveSmallIntegerField(
         _("escalate after (working hours overdue)"),
         default=8,
@@ -455,3 +470,46 @@ class RectificationSettings(models.Model):
 
     def __str__(self):
         return str(self.campaign)
+
+
+class Recheck(models.Model):
+    """A re-visit (回头看) of a closed problem: scheduled when it closes (by its category's rule or drawn at random),
+    done by an inspector, with what was found: the fix held, the problem came back (反弹回潮, a new linked problem),
+    or it was never fixed (虚假整改, a new linked problem and the original flagged)."""
+
+    problem = models.ForeignKey(Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="rechecks")
+    reason = models.CharField(_("reason"), max_length=10, choices=RecheckReason.choices)
+    due_date = models.DateField(_("due"))
+    result = models.CharField(_("result"), max_length=12, choices=RecheckResult.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    new_problem = models.ForeignKey(
+        Problem, verbose_name=_("problem found again"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "problem__responsible_unit"
+
+    class Meta:
+        verbose_name = _("re-check")
+        verbose_name_plural = _("re-checks")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "due_date"], name="recheck_once_per_day"),
+            models.CheckConstraint(condition=Q(reason__in=RecheckReason.values), name="recheck_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(result="") | Q(result__in=RecheckResult.values), name="recheck_result_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.problem.reference} · {self.due_date}"
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.result)

@@ -14,6 +14,7 @@ from rectification.models import (
     Problem,
     ProblemCategory,
     ProblemTransition,
+    Recheck,
     WorkCalendar,
     WorkingPeriod,
 )
@@ -134,3 +135,13 @@ def problem_get_visible(*, user, pk) -> Problem | None:
 
 def problem_history(*, problem: Problem) -> QuerySet[ProblemTransition]:
     return problem.transitions.select_related("actor").order_by("at", "id")
+
+
+def recheck_list(*, user, campaign: Campaign) -> QuerySet[Recheck]:
+    """Re-checks of the campaign's closed problems the user may see, due first, with their problem in one query."""
+    return (
+        Recheck.objects.visible_to(user)
+        .filter(problem__campaign=campaign)
+        .select_related("problem", "problem__point", "problem__category", "problem__responsible_unit", "new_problem")
+        .order_by(F("checked_at").asc(nulls_first=True), "due_date", "id")
+    )

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -15,10 +16,18 @@ from django.views.generic import FormView, TemplateView
 from core.errors import DomainError
 from core.excel import Column
 from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
-from rectification.filters import CategoryPageFilterSet, ProblemPageFilterSet
-from rectification.forms import WEEKDAY_CHOICES, CalendarExceptionForm, ProblemForm, ProblemMoveForm, WorkingHoursForm
-from rectification.models import CalendarException, Problem, ProblemCategory
+from rectification.filters import CategoryPageFilterSet, ProblemPageFilterSet, RecheckFilterSet
+from rectification.forms import (
+    WEEKDAY_CHOICES,
+    CalendarExceptionForm,
+    ProblemForm,
+    ProblemMoveForm,
+    RecheckForm,
+    WorkingHoursForm,
+)
+from rectification.models import CalendarException, Problem, ProblemCategory, Recheck
 from rectification.problems import may_record, possible_duplicates, problem_record, problem_route
+from rectification.rechecks import recheck_record
 from rectification.selectors import (
     calendar_exceptions_by_year,
     calendar_year_summary,
@@ -27,6 +36,7 @@ from rectification.selectors import (
     problem_get_visible,
     problem_history,
     problem_list,
+    recheck_list,
     work_calendar_get,
     worktime_calendar,
 )
@@ -264,6 +274,7 @@ class ProblemDetailView(LoginRequiredMixin, TemplateView):
         context["move_form"] = ProblemMoveForm(problem=problem)
         context["related"] = problem.related.all()
         context["photos"] = problem.photos.select_related("transition").order_by("uploaded_at", "pk")
+        context["rechecks"] = problem.rechecks.select_related("new_problem").order_by("due_date")
         return context
 
 
@@ -342,3 +353,76 @@ class ProblemCreateView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Problem %(reference)s recorded.") % {"reference": problem.reference})
         return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))
+
+
+class CitywideRequiredMixin(LoginRequiredMixin):
+    """Pages for the office and inspectors; others get 404, as for anything outside their scope."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.sees_citywide:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RecheckListView(CitywideRequiredMixin, FilteredListView):
+    """回头看: closed problems to visit again, due first, and what earlier visits found."""
+
+    template_name = "rectification/recheck_list.html"
+    filterset_class = RecheckFilterSet
+    export_title = gettext_lazy("Re-checks")
+    export_columns = [
+        Column(gettext_lazy("Number"), 10),
+        Column(gettext_lazy("Problem"), 40),
+        Column(gettext_lazy("Responsible unit"), 20),
+        Column(gettext_lazy("Reason"), 14),
+        Column(gettext_lazy("Due"), 12),
+        Column(gettext_lazy("Result"), 14),
+        Column(gettext_lazy("Checked at"), 18),
+        Column(gettext_lazy("Problem found again"), 12),
+    ]
+
+    def get_queryset(self):
+        campaign = self.request.campaign
+        if not campaign:
+            return Recheck.objects.none()
+        return recheck_list(user=self.request.user, campaign=campaign)
+
+    def export_row(self, recheck):
+        problem = recheck.problem
+        return [
+            problem.reference, problem.description, problem.responsible_unit.name if problem.responsible_unit else "",
+            recheck.get_reason_display(), recheck.due_date, recheck.get_result_display(), recheck.checked_at,
+            recheck.new_problem.reference if recheck.new_problem else "",
+        ]  # fmt: skip
+
+
+class RecheckRecordView(CitywideRequiredMixin, FormView):
+    template_name = "rectification/recheck_form.html"
+    form_class = RecheckForm
+
+    @cached_property
+    def recheck(self):
+        recheck = (
+            Recheck.objects.visible_to(self.request.user)
+            .select_related("problem", "problem__point", "problem__responsible_unit")
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
+        if recheck is None:
+            raise Http404
+        return recheck
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recheck"] = self.recheck
+        context["problem"] = self.recheck.problem
+        return context
+
+    def form_valid(self, form):
+        try:
+            recheck_record(actor=self.request.user, recheck=self.recheck, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The re-check was recorded."))
+        return HttpResponseRedirect(reverse("recheck_list"))

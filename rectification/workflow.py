@@ -29,6 +29,7 @@ from rectification.choices import PhotoKind
 from rectification.choices import ProblemStatus as S
 from rectification.models import Problem, ProblemPhoto, ProblemTransition
 from rectification.problems import photos_attach
+from rectification.rechecks import recheck_schedule_on_close
 
 OFFICE, VERIFIER, UNIT = "office", "verifier", "unit"
 OPEN_WORK = frozenset({S.ASSIGNED, S.ACCEPTED, S.RECTIFYING, S.RETURNED})
@@ -246,7 +247,9 @@ def problem_verify(*, actor, problem: Problem, note: str = "") -> Problem:
     """核查销号: someone other than the submitter confirms the fix on the spot and closes the problem."""
     problem, transition = _begin(problem, "verify", actor, note)
     problem.closed_at = timezone.now()
-    return _finish(problem, transition, actor, note, fields=("closed_at",))
+    problem = _finish(problem, transition, actor, note, fields=("closed_at",))
+    recheck_schedule_on_close(problem=problem)
+    return problem
 
 
 @transaction.atomic

@@ -117,6 +117,10 @@ MATRIX = {
     # Everyone marks only their own notifications read; with no id, all of them.
     ("notifications_read", "post", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
     ("problem_list", "get", None): EVERYONE,
+    ("recheck_list", "get", None): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    # An empty form is shown again with its errors; nothing is recorded.
+    ("recheck_record", "get", "recheck"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("recheck_record", "post", "recheck"): row(LOGIN, 404, 404, 200, 404, 200, 200),
     ("problem_new", "get", None): row(LOGIN, 200, 200, 200, 404, 200, 200),
     ("problem_new", "post", None): row(LOGIN, 200, 200, 200, 404, 200, 200),
     ("problem_detail", "get", "own_problem"): EVERYONE,
@@ -219,7 +223,7 @@ def objects():
         UnitGroup,
     )
     from core.models import Job
-    from rectification.models import CalendarException, ProblemCategory, WorkCalendar
+    from rectification.models import CalendarException, ProblemCategory, Recheck, WorkCalendar
     from rectification.problems import problem_create
     from rectification.services import work_calendar_ensure
 
@@ -236,7 +240,12 @@ def objects():
         actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="井盖缺失",
         point=Point.objects.get(code="P0013"), photos=[a_photo()],
     )  # fmt: skip
+    closed = problem_create(
+        actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="已销号",
+        point=Point.objects.get(code="P0001"),
+    )  # fmt: skip
     return {
+        "recheck": Recheck.objects.create(problem=closed, reason="manual", due_date="2026-12-01"),
         "own_problem": own_problem,
         "other_problem": other_problem,
         "own_photo": own_problem.photos.get(),
