@@ -45,6 +45,7 @@ class ProblemSource(models.TextChoices):
     MEDIA = "media", _("Media exposure (媒体曝光)")
     SELF_FOUND = "self", _("Found by the unit itself (自查)")
     RECHECK = "recheck", _("Re-check (回头看)")
+    ALIKE = "alike", _("Check of like places (举一反三)")
 
 
 # Sources whose reporter is a member of the public: only these keep a reporter's contact.
@@ -118,4 +119,5 @@ AUDIT_ACTIONS = {
     "rectification.problem.resume": _("Resumed a problem"),
     "rectification.problem.cancel": _("Cancelled a problem"),
     "rectification.recheck.record": _("Recorded a re-check"),
+    "rectification.problem.apply_to_all": _("Opened checks of like places (举一反三)"),
 }

@@ -160,3 +160,27 @@ class RecheckForm(forms.Form):
     note = forms.CharField(label=_("Note (what was found, required unless the fix held)"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))  # fmt: skip
     photos = PhotoField(label=_("Photos"), required=False)
+
+
+PICKER = {"class": "form-select", "size": 6}
+
+
+class ApplyToAllForm(forms.Form):
+    """举一反三: where to check places like this problem's point."""
+
+    grids = forms.ModelMultipleChoiceField(
+        label=_("Grids"), queryset=Grid.objects.none(), required=False, widget=forms.SelectMultiple(attrs=PICKER)
+    )
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units (with the units below)"), queryset=Unit.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs=PICKER),
+    )  # fmt: skip
+
+    def __init__(self, *args, problem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grids"].queryset = Grid.objects.filter(campaign_id=problem.campaign_id).order_by("code")
+        self.fields["units"].queryset = (
+            Unit.objects.filter(campaign_id=problem.campaign_id, is_active=True, children__isnull=False)
+            .distinct()
+            .order_by("path")
+        )

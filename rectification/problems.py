@@ -158,3 +158,62 @@ def problem_record(*, actor, campaign: Campaign, source: str, point: Point | Non
         problem.responsible_leader = own.leader_in_charge if own else ""
         problem.save(update_fields=["responsible_unit", "responsible_leader"])
     return problem
+
+
+@transaction.atomic
+def problem_apply_to_all(*, actor, problem: Problem, grids=(), units=()) -> list[Problem]:
+    """举一反三: open a check of the same category at every active point of the same type in the chosen grids or
+    units (with the units below them), each routed through the manual and linked to the original. Points that
+    already have an open problem of the category are skipped. Written in bulk: a constant number of queries
+    however many points."""
+    if not actor.is_office:
+        raise DomainError(_("Only the command office opens checks of like places."), code="forbidden")
+    if problem.point is None:
+        raise DomainError(_("Checks of like places start from a problem at a point."), code="invalid")
+    if not grids and not units:
+        raise DomainError(_("Choose the grids or units to check."), code="invalid")
+    where = Q()
+    if grids:
+        where |= Q(grid__in=grids)
+    for unit in units:
+        where |= Q(responsibility__unit__path__startswith=unit.path) | Q(grid__unit__path__startswith=unit.path)
+    busy = Problem.objects.open().filter(campaign=problem.campaign, category=problem.category, point__isnull=False)
+    points = (
+        Point.objects.filter(where, campaign=problem.campaign, point_type=problem.point.point_type, is_active=True)
+        .exclude(pk=problem.point_id)
+        .exclude(pk__in=busy.values("point_id"))
+        .select_related("responsibility")
+        .distinct()
+        .order_by("code")
+    )
+    description = _("Check of like places (举一反三) after %(reference)s: %(description)s") % {
+        "reference": problem.reference, "description": problem.description,
+    }  # fmt: skip
+    created = Problem.objects.bulk_create([
+        Problem(
+            campaign=problem.campaign, source=ProblemSource.ALIKE, category=problem.category,
+            criterion=problem.criterion, point=point, grid_id=point.grid_id, address=point.address,
+            description=description, severity=problem.severity, created_by=actor,
+            responsible_unit_id=getattr(getattr(point, "responsibility", None), "unit_id", None),
+            responsible_leader=getattr(getattr(point, "responsibility", None), "leader_name", ""),
+        )
+        for point in points
+    ])  # fmt: skip
+    if not created:
+        return []
+    if created[0].pk is None:  # databases that do not return ids from a bulk insert
+        created = list(Problem.objects.filter(source=ProblemSource.ALIKE, description=description,
+                                              point__in=[p.point_id for p in created]))  # fmt: skip
+    ProblemTransition.objects.bulk_create([
+        ProblemTransition(problem=new, action="create", from_status="", to_status=new.status, actor=actor,
+                          actor_repr=actor.get_full_name(), data={"source": ProblemSource.ALIKE,
+                                                                  "original": problem.pk})
+        for new in created
+    ])  # fmt: skip
+    Problem.related.through.objects.bulk_create(
+        [Problem.related.through(from_problem_id=new.pk, to_problem_id=problem.pk) for new in created]
+        + [Problem.related.through(from_problem_id=problem.pk, to_problem_id=new.pk) for new in created]
+    )
+    audit_log(action="rectification.problem.apply_to_all", actor=actor, obj=problem,
+              data={"created": [new.pk for new in created]})  # fmt: skip
+    return created

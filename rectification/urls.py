@@ -7,6 +7,7 @@ urlpatterns = [
     path("problems/new/", views.ProblemCreateView.as_view(), name="problem_new"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem_detail"),
     path("problems/<int:pk>/move/", views.problem_move_view, name="problem_move"),
+    path("problems/<int:pk>/apply-to-all/", views.problem_apply_to_all_view, name="problem_apply_to_all"),
     path("rechecks/", views.RecheckListView.as_view(), name="recheck_list"),
     path("rechecks/<int:pk>/", views.RecheckRecordView.as_view(), name="recheck_record"),
     path("problems/<int:pk>/photos/<int:photo_pk>/", views.problem_photo_view, name="problem_photo"),

@@ -19,6 +19,7 @@ from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_fi
 from rectification.filters import CategoryPageFilterSet, ProblemPageFilterSet, RecheckFilterSet
 from rectification.forms import (
     WEEKDAY_CHOICES,
+    ApplyToAllForm,
     CalendarExceptionForm,
     ProblemForm,
     ProblemMoveForm,
@@ -26,7 +27,13 @@ from rectification.forms import (
     WorkingHoursForm,
 )
 from rectification.models import CalendarException, Problem, ProblemCategory, Recheck
-from rectification.problems import may_record, possible_duplicates, problem_record, problem_route
+from rectification.problems import (
+    may_record,
+    possible_duplicates,
+    problem_apply_to_all,
+    problem_record,
+    problem_route,
+)
 from rectification.rechecks import recheck_record
 from rectification.selectors import (
     calendar_exceptions_by_year,
@@ -272,6 +279,8 @@ class ProblemDetailView(LoginRequiredMixin, TemplateView):
         context["history"] = problem_history(problem=problem)
         context["moves"] = available_transitions(user=self.request.user, problem=problem)
         context["move_form"] = ProblemMoveForm(problem=problem)
+        if self.request.user.is_office and problem.point_id:
+            context["alike_form"] = ApplyToAllForm(problem=problem)
         context["related"] = problem.related.all()
         context["photos"] = problem.photos.select_related("transition").order_by("uploaded_at", "pk")
         context["rechecks"] = problem.rechecks.select_related("new_problem").order_by("due_date")
@@ -426,3 +435,21 @@ class RecheckRecordView(CitywideRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The re-check was recorded."))
         return HttpResponseRedirect(reverse("recheck_list"))
+
+
+@login_required
+@require_POST
+def problem_apply_to_all_view(request, pk):
+    """举一反三 from a problem's page (the office)."""
+    problem = problem_get_visible(user=request.user, pk=pk)
+    if problem is None or not request.user.is_office:
+        raise Http404
+    form = ApplyToAllForm(request.POST, problem=problem)
+    if form.is_valid():
+        try:
+            created = problem_apply_to_all(actor=request.user, problem=problem, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(count)d checks of like places were opened.") % {"count": len(created)})
+    return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))

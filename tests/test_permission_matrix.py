@@ -117,6 +117,8 @@ MATRIX = {
     # Everyone marks only their own notifications read; with no id, all of them.
     ("notifications_read", "post", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
     ("problem_list", "get", None): EVERYONE,
+    # An empty choice is refused with a message on the problem's page.
+    ("problem_apply_to_all", "post", "own_problem"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("recheck_list", "get", None): row(LOGIN, 404, 404, 200, 404, 200, 200),
     # An empty form is shown again with its errors; nothing is recorded.
     ("recheck_record", "get", "recheck"): row(LOGIN, 404, 404, 200, 404, 200, 200),
