@@ -17,7 +17,7 @@ from rectification.choices import (
     RecheckResult,
     Severity,
 )
-from rectification.models import Problem, ProblemCategory, Recheck, WorkCalendar
+from rectification.models import Dispute, Problem, ProblemCategory, Recheck, WorkCalendar
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -157,3 +157,12 @@ class RecheckFilterSet(django_filters.FilterSet):
     class Meta:
         model = Recheck
         fields = ["done", "due_before", "reason", "result"]
+
+
+class DisputeFilterSet(django_filters.FilterSet):
+    decided = django_filters.BooleanFilter(label=_("Decided"), field_name="decided_at", lookup_expr="isnull",
+                                           exclude=True, widget=forms.Select(choices=ACTIVE_CHOICES))  # fmt: skip
+
+    class Meta:
+        model = Dispute
+        fields = ["decided"]

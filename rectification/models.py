@@ -442,6 +442,10 @@ class ProblemPhoto(PhotoBase):
         constraints = [models.CheckConstraint(condition=Q(kind__in=PhotoKind.values), name="problem_photo_kind_valid")]
 
 
+def default_dispute_ladder() -> list[str]:
+    return ["分管领导", "文明办", "编办"]
+
+
 class RectificationSettings(models.Model):
     """How a campaign runs its problems beyond the calendar: when an overdue problem goes up to the leaders."""
 
@@ -454,6 +458,11 @@ class RectificationSettings(models.Model):
                     "categories' rules."),
     )  # fmt: skip
     recheck_random_after_days = models.PositiveSmallIntegerField(_("random re-check after (days)"), default=7)
+    dispute_ladder = models.JSONField(
+        _("dispute arbitration ladder"), default=default_dispute_ladder, blank=True,
+        help_text=_("Who decides a responsibility dispute, step by step, as a list of names: a dispute goes up one "
+                    "step when the step below cannot settle it."),
+    )  # fmt: skip
     escalate_after_hours = models.PositiveSmallIntegerField(
         _("escalate after (working hours overdue)"),
         default=8,
@@ -470,6 +479,11 @@ class RectificationSettings(models.Model):
 
     def __str__(self):
         return str(self.campaign)
+
+    def clean(self):
+        ladder = self.dispute_ladder
+        if not isinstance(ladder, list) or not ladder or not all(isinstance(step, str) and step for step in ladder):
+            raise ValidationError({"dispute_ladder": _("Give the ladder as a list of one or more names.")})
 
 
 class Recheck(models.Model):
@@ -513,3 +527,46 @@ class Recheck(models.Model):
     @property
     def is_done(self) -> bool:
         return bool(self.result)
+
+
+class Dispute(models.Model):
+    """A responsibility dispute (职责不清) raised on a problem: the queue the office works, the step of the campaign's
+    arbitration ladder it stands at, and the decision. The problem's work goes on meanwhile (先干后议)."""
+
+    problem = models.ForeignKey(Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="disputes")
+    unit = models.ForeignKey(Unit, verbose_name=_("disputing unit"), on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    level = models.PositiveSmallIntegerField(_("arbitration step"), default=0)
+    decided_unit = models.ForeignKey(
+        Unit, verbose_name=_("unit decided"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "problem__responsible_unit"
+
+    class Meta:
+        verbose_name = _("responsibility dispute")
+        verbose_name_plural = _("responsibility disputes")
+        ordering = ["raised_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem"], condition=Q(decided_at__isnull=True), name="dispute_one_open_per_problem"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.problem.reference} · {self.unit}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

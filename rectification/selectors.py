@@ -11,6 +11,7 @@ from campaign.models import Campaign
 from rectification.choices import CLOCK_STOPPED_STATUSES, CLOSED_STATUSES, CalendarExceptionKind, ProblemStatus
 from rectification.models import (
     CalendarException,
+    Dispute,
     Problem,
     ProblemCategory,
     ProblemTransition,
@@ -144,4 +145,14 @@ def recheck_list(*, user, campaign: Campaign) -> QuerySet[Recheck]:
         .filter(problem__campaign=campaign)
         .select_related("problem", "problem__point", "problem__category", "problem__responsible_unit", "new_problem")
         .order_by(F("checked_at").asc(nulls_first=True), "due_date", "id")
+    )
+
+
+def dispute_list(*, user, campaign: Campaign) -> QuerySet[Dispute]:
+    """Responsibility disputes of the campaign the user may see, open ones first, oldest first."""
+    return (
+        Dispute.objects.visible_to(user)
+        .filter(problem__campaign=campaign)
+        .select_related("problem", "unit", "decided_unit", "raised_by")
+        .order_by(F("decided_at").asc(nulls_first=True), "raised_at", "id")
     )

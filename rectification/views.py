@@ -16,7 +16,7 @@ from django.views.generic import FormView, TemplateView
 from core.errors import DomainError
 from core.excel import Column
 from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
-from rectification.filters import CategoryPageFilterSet, ProblemPageFilterSet, RecheckFilterSet
+from rectification.filters import CategoryPageFilterSet, DisputeFilterSet, ProblemPageFilterSet, RecheckFilterSet
 from rectification.forms import (
     WEEKDAY_CHOICES,
     ApplyToAllForm,
@@ -26,7 +26,7 @@ from rectification.forms import (
     RecheckForm,
     WorkingHoursForm,
 )
-from rectification.models import CalendarException, Problem, ProblemCategory, Recheck
+from rectification.models import CalendarException, Dispute, Problem, ProblemCategory, Recheck
 from rectification.problems import (
     may_record,
     possible_duplicates,
@@ -39,6 +39,7 @@ from rectification.selectors import (
     calendar_exceptions_by_year,
     calendar_year_summary,
     category_list,
+    dispute_list,
     problem_counters,
     problem_get_visible,
     problem_history,
@@ -53,7 +54,13 @@ from rectification.services import (
     work_calendar_ensure,
     work_calendar_update,
 )
-from rectification.workflow import TRANSITIONS, available_transitions, problem_move
+from rectification.workflow import (
+    TRANSITIONS,
+    available_transitions,
+    dispute_escalate,
+    dispute_ladder,
+    problem_move,
+)
 
 
 class CategoryListView(OfficeRequiredMixin, FilteredListView):
@@ -453,3 +460,61 @@ def problem_apply_to_all_view(request, pk):
         else:
             messages.success(request, _("%(count)d checks of like places were opened.") % {"count": len(created)})
     return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))
+
+
+class DisputeListView(OfficeRequiredMixin, FilteredListView):
+    """职责不清: the dispute queue, with the step of the arbitration ladder each stands at. The work goes on
+    meanwhile (先干后议); the decision is made on the problem's page."""
+
+    template_name = "rectification/dispute_list.html"
+    filterset_class = DisputeFilterSet
+    export_title = gettext_lazy("Responsibility disputes")
+    export_columns = [
+        Column(gettext_lazy("Number"), 10),
+        Column(gettext_lazy("Problem"), 40),
+        Column(gettext_lazy("Disputing unit"), 20),
+        Column(gettext_lazy("Reason"), 40),
+        Column(gettext_lazy("Raised at"), 18),
+        Column(gettext_lazy("Arbitration step"), 14),
+        Column(gettext_lazy("Unit decided"), 20),
+        Column(gettext_lazy("Decision"), 40),
+        Column(gettext_lazy("Decided at"), 18),
+    ]
+
+    def get_queryset(self):
+        campaign = self.request.campaign
+        if not campaign:
+            return Dispute.objects.none()
+        self.ladder = dispute_ladder(campaign_id=campaign.pk)
+        return dispute_list(user=self.request.user, campaign=campaign)
+
+    def step_name(self, dispute) -> str:
+        return self.ladder[min(dispute.level, len(self.ladder) - 1)]
+
+    def export_row(self, dispute):
+        return [
+            dispute.problem.reference, dispute.problem.description, dispute.unit.name, dispute.reason,
+            dispute.raised_at, self.step_name(dispute), dispute.decided_unit.name if dispute.decided_unit else "",
+            dispute.decision, dispute.decided_at,
+        ]  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for dispute in context["object_list"]:
+            dispute.step_name = self.step_name(dispute)
+            dispute.can_escalate = dispute.is_open and dispute.level + 1 < len(self.ladder)
+        context["ladder"] = getattr(self, "ladder", [])
+        return context
+
+
+@login_required
+@require_POST
+def dispute_escalate_view(request, pk):
+    dispute = Dispute.objects.visible_to(request.user).filter(pk=pk).first()
+    if dispute is None or not request.user.is_office:
+        raise Http404
+    try:
+        dispute_escalate(actor=request.user, dispute=dispute, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("dispute_list"))

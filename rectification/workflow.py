@@ -27,7 +27,7 @@ from core.choices import Role
 from core.errors import DomainError
 from rectification.choices import PhotoKind
 from rectification.choices import ProblemStatus as S
-from rectification.models import Problem, ProblemPhoto, ProblemTransition
+from rectification.models import Dispute, Problem, ProblemPhoto, ProblemTransition
 from rectification.problems import photos_attach
 from rectification.rechecks import recheck_schedule_on_close
 
@@ -265,7 +265,9 @@ def problem_dispute(*, actor, problem: Problem, note: str) -> Problem:
     """职责不清: the unit says another unit answers for it. The office decides; until then the rule is "do the work
     first, settle responsibility after" (先干后议)."""
     problem, transition = _begin(problem, "dispute", actor, note)
-    return _finish(problem, transition, actor, note)
+    problem = _finish(problem, transition, actor, note)
+    Dispute.objects.create(problem=problem, unit=problem.responsible_unit, reason=note, raised_by=actor)
+    return problem
 
 
 @transaction.atomic
@@ -274,6 +276,9 @@ def problem_decide_dispute(*, actor, problem: Problem, unit: Unit, note: str, de
     problem is assigned to it afresh."""
     problem, transition = _begin(problem, "decide_dispute", actor, note)
     previous = problem.responsible_unit_id
+    Dispute.objects.filter(problem=problem, decided_at__isnull=True).update(
+        decided_unit=unit, decision=note, decided_by=actor, decided_at=timezone.now()
+    )
     return _hand_over(
         problem,
         transition,
@@ -387,3 +392,28 @@ def problem_move(*, actor, problem: Problem, action: str, note: str = "", **valu
     if action == "request_extension" and "until" not in kwargs:
         raise DomainError(_("Say until when the extension should run."), code="invalid")
     return function(actor=actor, problem=problem, note=note, **kwargs)
+
+
+@transaction.atomic
+def dispute_escalate(*, actor, dispute: Dispute, note: str = "") -> Dispute:
+    """Take an open dispute one step up the campaign's arbitration ladder (分管领导 → 文明办 → 编办 by default)."""
+    if not actor.is_office:
+        raise DomainError(_("Only the command office moves a dispute up the ladder."), code="forbidden")
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if not dispute.is_open:
+        raise DomainError(_("This dispute is already decided."), code="invalid")
+    ladder = dispute_ladder(campaign_id=dispute.problem.campaign_id)
+    if dispute.level + 1 >= len(ladder):
+        raise DomainError(_("The dispute is at the top of the ladder already."), code="invalid")
+    dispute.level += 1
+    dispute.save(update_fields=["level"])
+    audit_log(action="rectification.dispute.escalate", actor=actor, obj=dispute.problem,
+              data={"dispute": dispute.pk, "to": ladder[dispute.level], "note": note})  # fmt: skip
+    return dispute
+
+
+def dispute_ladder(*, campaign_id: int) -> list[str]:
+    from rectification.models import RectificationSettings, default_dispute_ladder
+
+    policy = RectificationSettings.objects.filter(campaign_id=campaign_id).first()
+    return (policy.dispute_ladder if policy else None) or default_dispute_ladder()

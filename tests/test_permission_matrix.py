@@ -117,6 +117,8 @@ MATRIX = {
     # Everyone marks only their own notifications read; with no id, all of them.
     ("notifications_read", "post", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
     ("problem_list", "get", None): EVERYONE,
+    ("dispute_list", "get", None): OFFICE_ONLY,
+    ("dispute_escalate", "post", "open_dispute"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     # An empty choice is refused with a message on the problem's page.
     ("problem_apply_to_all", "post", "own_problem"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("recheck_list", "get", None): row(LOGIN, 404, 404, 200, 404, 200, 200),
@@ -225,7 +227,7 @@ def objects():
         UnitGroup,
     )
     from core.models import Job
-    from rectification.models import CalendarException, ProblemCategory, Recheck, WorkCalendar
+    from rectification.models import CalendarException, Dispute, ProblemCategory, Recheck, WorkCalendar
     from rectification.problems import problem_create
     from rectification.services import work_calendar_ensure
 
@@ -246,7 +248,13 @@ def objects():
         actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="已销号",
         point=Point.objects.get(code="P0001"),
     )  # fmt: skip
+    disputed = problem_create(
+        actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="争议",
+        point=Point.objects.get(code="P0001"),
+    )  # fmt: skip
     return {
+        # Taken up the ladder by staff; at the top a further step is refused with a message (302 either way).
+        "open_dispute": Dispute.objects.create(problem=disputed, unit=disputed.responsible_unit, reason="不属本单位"),
         "recheck": Recheck.objects.create(problem=closed, reason="manual", due_date="2026-12-01"),
         "own_problem": own_problem,
         "other_problem": other_problem,
