@@ -73,7 +73,7 @@ def recheck_record(*, actor, recheck: Recheck, result: str, note: str = "", phot
     """Record what the re-visit found; a recurrence or a fix that never was becomes a new, linked problem."""
     if not (actor.is_office or actor.role == Role.INSPECTOR):
         raise DomainError(_("Only the office and inspectors re-check problems."), code="forbidden")
-    recheck = Recheck.objects.select_for_update().select_related("problem").get(pk=recheck.pk)
+    recheck = Recheck.objects.select_for_update(of=("self",)).select_related("problem").get(pk=recheck.pk)
     if recheck.is_done:
         raise DomainError(_("This re-check is already recorded."), code="invalid")
     if result not in RecheckResult.values:

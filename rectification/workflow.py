@@ -154,7 +154,7 @@ def available_transitions(*, user, problem: Problem) -> list[Transition]:
 
 def _begin(problem: Problem, name: str, actor, note: str) -> tuple[Problem, Transition]:
     transition = TRANSITIONS[name]
-    problem = Problem.objects.select_for_update().select_related("responsible_unit").get(pk=problem.pk)
+    problem = Problem.objects.select_for_update(of=("self",)).select_related("responsible_unit").get(pk=problem.pk)
     if problem.status not in transition.sources:
         raise DomainError(
             _("%(action)s is not possible while the problem is %(status)s.")
