@@ -5,6 +5,7 @@ from rectification import views
 urlpatterns = [
     path("problems/", views.ProblemListView.as_view(), name="problem_list"),
     path("problems/new/", views.ProblemCreateView.as_view(), name="problem_new"),
+    path("problems/assign/", views.problems_assign_bulk_view, name="problems_assign_bulk"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem_detail"),
     path("problems/<int:pk>/move/", views.problem_move_view, name="problem_move"),
     path("problems/<int:pk>/apply-to-all/", views.problem_apply_to_all_view, name="problem_apply_to_all"),

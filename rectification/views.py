@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
+from campaign.models import Unit
 from core.errors import DomainError
 from core.excel import Column
 from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
@@ -60,6 +61,7 @@ from rectification.workflow import (
     dispute_escalate,
     dispute_ladder,
     problem_move,
+    problems_assign_bulk,
 )
 
 
@@ -269,6 +271,8 @@ class ProblemListView(FilteredListView):
         if campaign:
             context["counters"] = problem_counters(user=self.request.user, campaign=campaign)
         context["may_record"] = may_record(user=self.request.user)
+        if self.request.user.is_office and campaign:
+            context["assign_units"] = Unit.objects.filter(campaign=campaign, is_active=True).order_by("path")
         return context
 
 
@@ -518,3 +522,27 @@ def dispute_escalate_view(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(reverse("dispute_list"))
+
+
+@login_required
+@require_POST
+def problems_assign_bulk_view(request):
+    """Bulk 交办 from the ledger (the office): the ticked new problems, to one unit or each to its proposed unit."""
+    if not request.user.is_office:
+        raise Http404
+    ids = [int(value) for value in request.POST.getlist("problems") if value.isdigit()]
+    problems = list(problem_list(user=request.user, campaign=request.campaign).filter(pk__in=ids))
+    unit_id = request.POST.get("unit", "")
+    unit = None
+    if unit_id.isdigit():
+        unit = Unit.objects.filter(pk=int(unit_id), campaign=request.campaign).first()
+        if unit is None:
+            raise Http404
+    done, refused = problems_assign_bulk(actor=request.user, problems=problems, unit=unit)
+    if done:
+        messages.success(request, _("%(count)d problems assigned.") % {"count": len(done)})
+    for problem, reason in refused:
+        messages.error(request, f"{problem.reference}: {reason}")
+    if not problems:
+        messages.error(request, _("Tick the problems to assign."))
+    return HttpResponseRedirect(f"{reverse('problem_list')}?status=new")

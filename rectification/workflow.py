@@ -417,3 +417,21 @@ def dispute_ladder(*, campaign_id: int) -> list[str]:
 
     policy = RectificationSettings.objects.filter(campaign_id=campaign_id).first()
     return (policy.dispute_ladder if policy else None) or default_dispute_ladder()
+
+
+def problems_assign_bulk(
+    *, actor, problems, unit: Unit | None = None
+) -> tuple[list[Problem], list[tuple[Problem, str]]]:
+    """Assign many new problems at once (staff's bulk 交办): to `unit`, or each to the unit its routing proposed.
+    Each is its own move with its own history; those that cannot be assigned are returned with the reason, the
+    others go through."""
+    done, refused = [], []
+    for problem in problems:
+        target = unit or problem.responsible_unit
+        try:
+            if target is None:
+                raise DomainError(_("Choose a responsible unit of this campaign."), code="invalid")
+            done.append(problem_assign(actor=actor, problem=problem, unit=target))
+        except DomainError as exc:
+            refused.append((problem, str(exc.message)))
+    return done, refused

@@ -117,6 +117,8 @@ MATRIX = {
     # Everyone marks only their own notifications read; with no id, all of them.
     ("notifications_read", "post", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
     ("problem_list", "get", None): EVERYONE,
+    # Nothing ticked: a message, nothing assigned.
+    ("problems_assign_bulk", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("dispute_list", "get", None): OFFICE_ONLY,
     ("dispute_escalate", "post", "open_dispute"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     # An empty choice is refused with a message on the problem's page.

@@ -130,3 +130,21 @@ def test_the_ledger_filters_and_exports(client, city, assigned):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len([row for row in rows if row[0] and str(row[0]).startswith("WT")]) == 2
+
+
+def test_staff_assign_new_problems_in_bulk(client, city):
+    routed = problem_create(actor=city.users["inspector"], campaign=city.campaign, source=ProblemSource.INSPECTION,
+                            description="甲", point=city.point)  # fmt: skip
+    unrouted = problem_create(actor=city.users["inspector"], campaign=city.campaign, source=ProblemSource.MEDIA,
+                              description="乙", address="某路口")  # fmt: skip
+    login(client, city, "office")
+    assert client.get("/problems/").context["assign_units"]
+    response = client.post("/problems/assign/", {"problems": [routed.pk, unrouted.pk]}, follow=True)
+    assert Problem.objects.get(pk=routed.pk).status == ProblemStatus.ASSIGNED
+    assert Problem.objects.get(pk=unrouted.pk).status == ProblemStatus.NEW  # no proposed unit: refused with why
+    assert "Choose a responsible unit" in response.content.decode()
+    client.post("/problems/assign/", {"problems": [unrouted.pk], "unit": city.neighbour.pk})
+    assigned = Problem.objects.get(pk=unrouted.pk)
+    assert (assigned.status, assigned.responsible_unit) == (ProblemStatus.ASSIGNED, city.neighbour)
+    login(client, city, "unit")
+    assert client.post("/problems/assign/", {"problems": [routed.pk]}).status_code == 404
