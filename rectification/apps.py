@@ -17,7 +17,7 @@ class RectificationConfig(AppConfig):
         from campaign.demo_seed import register_seed_step
         from campaign.jobs import register_import
         from rectification.demo_seed import seed_demo_problems, seed_demo_rectification
-        from rectification.imports import CATEGORY_SPEC, CategoryImport
+        from rectification.imports import CATEGORY_SPEC, PROBLEM_SPEC, CategoryImport, ProblemImport
 
         register_import(
             "import.categories",
@@ -26,6 +26,14 @@ class RectificationConfig(AppConfig):
             template_label=_("problem categories"),
             specs=(CATEGORY_SPEC,),
             result_page="category_list",
+        )
+        register_import(
+            "import.problems",
+            importer=ProblemImport,
+            label=_("Problems found offline (问题台账), recorded as new problems"),
+            template_label=_("problems"),
+            specs=(PROBLEM_SPEC,),
+            result_page="problem_list",
         )
         register_seed_step(seed_demo_rectification)
         register_seed_step(seed_demo_problems)

@@ -119,6 +119,7 @@ AUDIT_ACTIONS = {
     "rectification.problem.resume": _("Resumed a problem"),
     "rectification.problem.cancel": _("Cancelled a problem"),
     "rectification.recheck.record": _("Recorded a re-check"),
+    "rectification.problems.import": _("Imported problems found offline"),
     "rectification.dispute.escalate": _("Took a dispute up the arbitration ladder"),
     "rectification.problem.apply_to_all": _("Opened checks of like places (举一反三)"),
 }

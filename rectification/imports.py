@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from campaign.choices import UnitType
 from campaign.imports import UNIT_TYPE_ALIASES, Change, SheetImport
-from core.imports import Row, Table, TableSpec, parse_int
-from rectification.choices import DeadlineUnit
-from rectification.models import ProblemCategory
+from core.imports import Row, Table, TableSpec, normalize_code, parse_decimal, parse_int
+from rectification.choices import DeadlineUnit, ProblemSource, Severity
+from rectification.models import Problem, ProblemCategory
 
 CATEGORY_SPEC = TableSpec(
     names=("问题分类", "problem_categories", "Problem categories"),
@@ -259,3 +259,177 @@ class CategoryImport(SheetImport):
         removed = [c.pk for code, c in existing.items() if code not in self.categories and c.is_active]
         ProblemCategory.objects.filter(pk__in=removed).update(is_active=False)
         return {"create": len(created), "update": len(updated), "remove": len(removed)}
+
+
+PROBLEM_SPEC = TableSpec(
+    names=("问题", "问题台账", "problems", "Problems"),
+    required=("ref", "description"),
+    optional=(
+        "source", "found_at", "point_code", "address", "longitude", "latitude", "category_code", "criterion_code",
+        "severity", "unit_code",
+    ),
+    header_aliases={
+        "ref": ("编号", "问题编号", "序号"),
+        "description": ("问题描述", "描述", "问题"),
+        "source": ("来源", "问题来源"),
+        "found_at": ("发现时间", "发现日期"),
+        "point_code": ("点位编码", "点位"),
+        "address": ("地址", "位置"),
+        "longitude": ("经度",),
+        "latitude": ("纬度",),
+        "category_code": ("问题分类编码", "问题分类"),
+        "criterion_code": ("测评标准编码", "测评标准"),
+        "severity": ("紧急程度",),
+        "unit_code": ("责任单位编码", "责任单位"),
+    },
+)  # fmt: skip
+
+
+@dataclass
+class ParsedProblem:
+    ref: str
+    row: Row
+    fields: dict[str, Any]
+
+
+class ProblemImport(SheetImport):
+    """Problems found offline (an inspection sheet filled in on paper or in Excel), recorded as new problems of
+    the ledger and routed through the manual like any other. Rows are matched by their number in the sheet
+    (`ref`): a number already imported is skipped, so importing the same sheet again changes nothing. Problems are
+    never updated or removed by an import: after recording, they move only through the workflow."""
+
+    kind = "problems"
+    audit_action = "rectification.problems.import"
+
+    def read(self, *, filename, data):
+        from campaign.models import Indicator, Point
+
+        self.parsed: dict[str, ParsedProblem] = {}
+        table = self.read_table(PROBLEM_SPEC, filename=filename, data=data)
+        if table is None:
+            return
+        points = {p.code: p for p in Point.objects.filter(campaign=self.campaign, is_active=True)}
+        categories = {c.code: c for c in ProblemCategory.objects.filter(campaign=self.campaign, is_active=True)}
+        leaves = set(
+            ProblemCategory.objects.filter(campaign=self.campaign, children__isnull=True).values_list(
+                "code", flat=True
+            )
+        )
+        criteria = {
+            i.code: i
+            for i in Indicator.objects.filter(
+                system__campaign=self.campaign, system__is_current=True, children__isnull=True
+            )
+        }
+        units, _groups = self.unit_names()
+        sources = self.words(ProblemSource)
+        severities = self.words(Severity)
+        seen: dict[str, int] = {}
+        for row in table.rows:
+            ref = self.code_of(table, row, "ref")
+            if not self.unique(ref, seen, table, row):
+                continue
+            fields: dict[str, Any] = {}
+            description = str(row.get("description") or "").strip()
+            if not description:
+                self.error(_("The description is empty."), table=table, row=row, column="description")
+            fields["description"] = description
+            source = normalize_code(row.get("source")) or ProblemSource.INSPECTION
+            fields["source"] = sources.get(source.lower())
+            if fields["source"] is None:
+                self.error(_("Unknown source “%(value)s”.") % {"value": row.get("source")}, table=table, row=row,
+                           column="source")  # fmt: skip
+            severity = normalize_code(row.get("severity")) or Severity.NORMAL
+            fields["severity"] = severities.get(severity.lower())
+            if fields["severity"] is None:
+                self.error(_("Unknown severity “%(value)s”.") % {"value": row.get("severity")}, table=table,
+                           row=row, column="severity")  # fmt: skip
+            for column, lookup, field_name, message in [
+                ("point_code", points, "point", _("Unknown point “%(value)s”.")),
+                ("category_code", categories, "category", _("Unknown problem category “%(value)s”.")),
+                ("criterion_code", criteria, "criterion", _("“%(value)s” is not a criterion of the current "
+                                                            "assessment system.")),
+            ]:  # fmt: skip
+                code = self.code_of(table, row, column) if row.get(column) not in (None, "") else ""
+                if code:
+                    fields[field_name] = lookup.get(code)
+                    if fields[field_name] is None:
+                        self.error(message % {"value": code}, table=table, row=row, column=column)
+            if fields.get("category") is not None and fields["category"].code not in leaves:
+                self.error(_("Choose a category without subcategories."), table=table, row=row,
+                           column="category_code")  # fmt: skip
+            unit_code = self.code_of(table, row, "unit_code") if row.get("unit_code") not in (None, "") else ""
+            if unit_code:
+                fields["responsible_unit"] = self.unit_by_code(unit_code, units, table, row, "unit_code")
+            fields["address"] = str(row.get("address") or "").strip()[:300]
+            for column, low, high in (("longitude", -180, 180), ("latitude", -90, 90)):
+                raw = row.get(column)
+                if raw in (None, ""):
+                    continue
+                value = parse_decimal(raw, places=6)
+                if value is None or not low <= value <= high:
+                    self.error(_("“%(value)s” is not a valid %(column)s.") % {"value": raw, "column": column},
+                               table=table, row=row, column=column)  # fmt: skip
+                fields[column] = value
+            if not (fields.get("point") or fields["address"] or ("longitude" in fields and "latitude" in fields)):
+                self.error(_("Give a point, an address or a GPS position."), table=table, row=row,
+                           column="address")  # fmt: skip
+            found_at = row.get("found_at")
+            if found_at not in (None, ""):
+                fields["created_at"] = self.moment(found_at)
+                if fields["created_at"] is None:
+                    self.error(_("“%(value)s” is not a date.") % {"value": found_at}, table=table, row=row,
+                               column="found_at")  # fmt: skip
+            self.parsed[ref] = ParsedProblem(ref=ref, row=row, fields=fields)
+
+    @staticmethod
+    def words(choices) -> dict[str, str]:
+        """A choice by its value or its label in either language, as offices write them."""
+        words = {}
+        for value, label in choices.choices:
+            for language in ("en", "zh-hans"):
+                with translation.override(language):
+                    words[normalize_code(str(label)).lower()] = value
+            words[value] = value
+        return words
+
+    @staticmethod
+    def moment(value):
+        import datetime
+
+        from django.utils import timezone
+
+        if isinstance(value, datetime.datetime):
+            moment = value
+        elif isinstance(value, datetime.date):
+            moment = datetime.datetime.combine(value, datetime.time(9, 0))
+        else:
+            try:
+                moment = datetime.datetime.fromisoformat(str(value).strip().replace("/", "-"))
+            except ValueError:
+                return None
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+    def existing_refs(self) -> set[str]:
+        return set(
+            Problem.objects.filter(campaign=self.campaign, external_ref__in=list(self.parsed)).values_list(
+                "external_ref", flat=True
+            )
+        )
+
+    def diff(self):
+        done = self.existing_refs()
+        for ref, parsed in self.parsed.items():
+            if ref in done:
+                self.notice(_("Problem %(ref)s was imported before; it is skipped.") % {"ref": ref},
+                            row=parsed.row, column="ref")  # fmt: skip
+            else:
+                self.changes.append(Change("create", "problem", ref, parsed.fields["description"][:60]))
+
+    def write(self, *, actor, progress=None):
+        from rectification.problems import problems_record_bulk
+
+        done = self.existing_refs()
+        rows = [{**parsed.fields, "external_ref": ref} for ref, parsed in self.parsed.items() if ref not in done]
+        created = problems_record_bulk(actor=actor, campaign=self.campaign, rows=rows)
+        return {"create": len(created), "update": 0, "remove": 0}

@@ -279,6 +279,10 @@ class Problem(models.Model):
     longitude = longitude_field()
     latitude = latitude_field()
     description = models.TextField(_("description"))
+    external_ref = models.CharField(
+        _("number in the source sheet"), max_length=40, blank=True,
+        help_text=_("The number a problem had in a sheet imported from Excel; importing it again skips it."),
+    )  # fmt: skip
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
@@ -323,6 +327,9 @@ class Problem(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="problem_status_valid"),
+            models.UniqueConstraint(
+                fields=["campaign", "external_ref"], condition=~Q(external_ref=""), name="problem_external_ref_unique"
+            ),
             models.CheckConstraint(condition=Q(source__in=ProblemSource.values), name="problem_source_valid"),
             models.CheckConstraint(condition=Q(severity__in=Severity.values), name="problem_severity_valid"),
             *position_constraints("problem"),
