@@ -27,6 +27,7 @@ from rectification.selectors import (
     problem_get_visible,
     problem_history,
     problem_list,
+    public_reply_for,
     work_calendar_get,
     worktime_calendar,
 )
@@ -264,6 +265,8 @@ class ProblemDetailView(LoginRequiredMixin, TemplateView):
         context["move_form"] = ProblemMoveForm(problem=problem)
         context["related"] = problem.related.all()
         context["photos"] = problem.photos.select_related("transition").order_by("uploaded_at", "pk")
+        if problem.tracking_code and self.request.user.is_office:
+            context["public_reply"] = public_reply_for(problem)
         return context
 
 
