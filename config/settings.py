@@ -321,3 +321,5 @@ LOGGING = {
 
 # Campaign Command ------------------------------------------------------------------------------------------------
 SITE_NAME = _("Campaign Command")
+# The campaign the public report page and Open311 feed into; empty: the newest campaign that is not closed.
+PUBLIC_CAMPAIGN_SLUG = env_str("PUBLIC_CAMPAIGN_SLUG", "")

@@ -214,9 +214,12 @@ class PhotoBase(models.Model):
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True, editable=False)
     latitude = latitude_field(editable=False)
     longitude = longitude_field(editable=False)
+    # Empty for a photo sent by a member of the public, who has no account.
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,

@@ -1,3 +1,4 @@
+import re
 import string
 
 from django.contrib.auth import password_validation
@@ -50,3 +51,23 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "This password is too short. It must contain at least %(count)d characters.",
             self.min_length,
         ) % {"count": self.min_length}
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# An area code (010, 0571) and a 7- or 8-digit number, with an optional extension; or the local number alone.
+_LANDLINE = re.compile(r"^(0\d{2,3})?[2-9]\d{6,7}(?:(?:转|ext\.?|x)\d{1,6})?$", re.IGNORECASE)
+
+
+def phone_normalise(value: str) -> str:
+    """A Chinese mobile or landline number as people write it (+86 138 0013 8000, (0571) 8888-6666, 88886666转123),
+    checked loosely and returned without separators or country code. Raises ValidationError when it is neither."""
+    phone = _PHONE_SEPARATORS.sub("", str(value or ""))
+    for prefix in ("+86", "0086"):
+        if phone.startswith(prefix):
+            phone = phone[len(prefix) :]
+    if phone.startswith("86") and _MOBILE.match(phone[2:]):
+        phone = phone[2:]
+    if len(phone) > 30 or not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
+        raise ValidationError(_("Enter a mobile or landline phone number."), code="invalid_phone")
+    return phone

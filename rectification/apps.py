@@ -16,7 +16,7 @@ class RectificationConfig(AppConfig):
         # so this app registers into them.
         from campaign.demo_seed import register_seed_step
         from campaign.jobs import register_import
-        from rectification.demo_seed import seed_demo_problems, seed_demo_rectification
+        from rectification.demo_seed import seed_demo_problems, seed_demo_public_replies, seed_demo_rectification
         from rectification.imports import CATEGORY_SPEC, PROBLEM_SPEC, CategoryImport, ProblemImport
 
         register_import(
@@ -37,3 +37,4 @@ class RectificationConfig(AppConfig):
         )
         register_seed_step(seed_demo_rectification)
         register_seed_step(seed_demo_problems)
+        register_seed_step(seed_demo_public_replies)

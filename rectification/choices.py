@@ -78,6 +78,32 @@ CLOSED_STATUSES = frozenset({ProblemStatus.CLOSED, ProblemStatus.CANCELLED})
 CLOCK_STOPPED_STATUSES = CLOSED_STATUSES | {ProblemStatus.SUBMITTED, ProblemStatus.SUSPENDED}
 
 
+class PublicStatus(models.TextChoices):
+    """Where a report stands, in the words the public is told (the tracking page, Open311)."""
+
+    RECEIVED = "received", _("Received (已受理)")
+    IN_PROGRESS = "in_progress", _("Being handled (处理中)")
+    CHECKING = "checking", _("Being checked (核查中)")
+    RESOLVED = "resolved", _("Resolved (已办结)")
+    CLOSED = "closed", _("Closed (已关闭)")
+
+
+PUBLIC_STATUS = {
+    ProblemStatus.NEW: PublicStatus.RECEIVED,
+    ProblemStatus.SUBMITTED: PublicStatus.CHECKING,
+    ProblemStatus.CLOSED: PublicStatus.RESOLVED,
+    ProblemStatus.CANCELLED: PublicStatus.CLOSED,
+}  # Every other state: being handled.
+# A state without a reply of its own borrows the reply of the state the public sees it as.
+PUBLIC_REPLY_FALLBACK = {
+    ProblemStatus.ACCEPTED: ProblemStatus.RECTIFYING,
+    ProblemStatus.RETURNED: ProblemStatus.RECTIFYING,
+    ProblemStatus.EXTENSION_REQUESTED: ProblemStatus.RECTIFYING,
+    ProblemStatus.SUSPENDED: ProblemStatus.RECTIFYING,
+    ProblemStatus.DISPUTED: ProblemStatus.ASSIGNED,
+}
+
+
 class PhotoKind(models.TextChoices):
     BEFORE = "before", _("Before (as found)")
     AFTER = "after", _("After (as fixed)")
@@ -122,4 +148,7 @@ AUDIT_ACTIONS = {
     "rectification.problems.import": _("Imported problems found offline"),
     "rectification.dispute.escalate": _("Took a dispute up the arbitration ladder"),
     "rectification.problem.apply_to_all": _("Opened checks of like places (举一反三)"),
+    "rectification.problem.public_report": _("Received a report from the public"),
+    "rectification.problem.open311_create": _("Received a service request through Open311"),
+    "rectification.open311_client.create": _("Created an Open311 client key"),
 }

@@ -24,13 +24,33 @@ from django.contrib.auth.models import Group, Permission
 
 from campaign.demo_seed import OFFICE_GROUP
 from campaign.models import Campaign
+from rectification.choices import ProblemStatus
 from rectification.imports import CategoryImport
-from rectification.models import Problem, ProblemCategory, WorkCalendar
+from rectification.models import Problem, ProblemCategory, PublicReplyTemplate, WorkCalendar
 from rectification.services import calendar_exception_add, work_calendar_ensure
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 # What command-office staff may configure in the admin.
-OFFICE_PERMISSIONS = ["problemcategory", "workcalendar", "workingperiod", "calendarexception"]
+OFFICE_PERMISSIONS = ["problemcategory", "workcalendar", "workingperiod", "calendarexception", "publicreplytemplate"]
+# What the public is told in each state (the defaults for every category), and one category group's own wording.
+PUBLIC_REPLIES = {
+    ProblemStatus.NEW: "您反映的问题（编号{reference}，{category}）已收到，我们将尽快核实并交责任单位办理。"
+    "感谢您对文明城市创建工作的关心和支持！",
+    ProblemStatus.ASSIGNED: "您反映的问题（编号{reference}）已交责任单位办理，要求于{deadline}前整改到位。",
+    ProblemStatus.RECTIFYING: "责任单位正在整改您反映的问题（编号{reference}），整改期限为{deadline}。",
+    ProblemStatus.SUBMITTED: "责任单位已报告整改完成，创城办正在现场核查整改效果。",
+    ProblemStatus.CLOSED: "您反映的问题（编号{reference}）已于{closed_at}整改完毕，经现场核查合格，予以办结。"
+    "感谢您的监督，欢迎继续参与文明城市创建！",
+    ProblemStatus.CANCELLED: "经核实，您反映的问题（编号{reference}）不属于本次创建工作的受理范围，"
+    "或已并入其他问题一并办理，本件予以关闭。如有疑问，请拨打12345热线。",
+}
+CATEGORY_REPLIES = {
+    (
+        "BJ01",
+        ProblemStatus.CLOSED,
+    ): "您反映的公用设施问题（编号{reference}，{category}）已于{closed_at}修复并经现场核查合格。"
+    "设施维护离不开大家的爱护，感谢您的监督！",
+}
 
 
 def holiday_rows(path: Path = DEMO_DIR / "holidays.csv") -> list[dict[str, str]]:
@@ -63,6 +83,21 @@ def seed_demo_rectification(campaign: Campaign) -> None:
                 kind=row["kind"],
                 name=row["name"],
             )
+
+
+def seed_demo_public_replies(campaign: Campaign) -> None:
+    """The public replies, only into a campaign that has none (staff edit them in the admin)."""
+    if PublicReplyTemplate.objects.filter(campaign=campaign).exists():
+        return
+    categories = {category.code: category for category in ProblemCategory.objects.filter(campaign=campaign)}
+    PublicReplyTemplate.objects.bulk_create(
+        [PublicReplyTemplate(campaign=campaign, status=status, text=text) for status, text in PUBLIC_REPLIES.items()]
+        + [
+            PublicReplyTemplate(campaign=campaign, category=categories[code], status=status, text=text)
+            for (code, status), text in CATEGORY_REPLIES.items()
+            if code in categories
+        ]
+    )
 
 
 def demo_photo(color: str):

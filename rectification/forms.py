@@ -1,15 +1,22 @@
 import datetime
 import itertools
+import time
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Grid, Indicator, Point, Unit
 from core.choices import Role
 from core.forms import PhotoField
+from core.validators import phone_normalise
 from rectification.choices import CalendarExceptionKind, ProblemSource, RecheckResult
 from rectification.models import Problem, ProblemCategory
+from rectification.selectors import public_categories
 from rectification.workflow import TRANSITIONS
 
 # Enough for a morning, an afternoon and an evening shift; more would be a roster, not a working day.
@@ -184,3 +191,113 @@ class ApplyToAllForm(forms.Form):
             .distinct()
             .order_by("path")
         )
+
+
+# A person needs more than this to fill in the report form; a script posting at once is refused.
+PUBLIC_MIN_FILL_SECONDS = 3
+# A form open longer than this is refused (and shown again to send anew): an old token is not replayed forever.
+PUBLIC_MAX_FILL_SECONDS = 2 * 60 * 60
+FORM_TOKEN_SALT = "rectification.public_report.started"  # noqa: S105 (a signing salt, not a secret)
+COORDINATE_PLACES = Decimal("0.000001")
+
+
+def public_form_token(*, now: float | None = None) -> str:
+    """When the form was handed out, signed, so a client can neither skip the wait nor keep a token for ever."""
+    return signing.dumps(now if now is not None else time.time(), salt=FORM_TOKEN_SALT)
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, category):
+        return f"{category.parent.name} · {category.name}" if category.parent_id else category.name
+
+
+class PublicReportForm(forms.Form):
+    """The public's report: what (category, description, photos), where (an address, or the phone's position
+    filled in by the page's script), and a phone number for the office to call back.
+
+    Against scripts: a field people do not see (a script fills it in), and the signed time the form was handed out
+    (refused when sent within seconds, or hours later). These are checked before anything else, photos included."""
+
+    started = forms.CharField(widget=forms.HiddenInput)
+    # The honeypot: hidden from people by the page's style, named to tempt a form-filling script.
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )  # fmt: skip
+    category = CategoryChoiceField(label=_("What kind of problem"), queryset=ProblemCategory.objects.none(),
+                                   empty_label=_("Choose…"))  # fmt: skip
+    description = forms.CharField(
+        label=_("What is wrong"), min_length=5, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Say what you saw and exactly where, e.g. the building or the nearest shop."),
+    )  # fmt: skip
+    address = forms.CharField(label=_("Where"), max_length=300, required=False,
+                              help_text=_("Street and number, or a landmark."))  # fmt: skip
+    latitude = forms.DecimalField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    photos = PhotoField(label=_("Photos"), required=False, max_count=4,
+                        help_text=_("Up to 4 photos of the problem."))  # fmt: skip
+    reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
+    reporter_phone = forms.CharField(
+        label=_("Your phone number"), max_length=40,
+        help_text=_("Only the command office sees it, to call you back about this report."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )  # fmt: skip
+
+    refusal_code: str | None = None
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = public_categories(campaign=campaign)
+        if not self.is_bound:
+            self.initial["started"] = public_form_token()
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.HiddenInput):
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+
+    def _refusal(self) -> tuple[str, str] | None:
+        if self.data.get("website"):
+            return "honeypot", _("The report could not be accepted. Please send it again.")
+        try:
+            started = float(signing.loads(self.data.get("started", ""), salt=FORM_TOKEN_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            return "tampered", _("The report could not be accepted. Please send it again.")
+        elapsed = time.time() - started
+        if elapsed < PUBLIC_MIN_FILL_SECONDS:
+            return "too_fast", _("That was quick: please check your report, then send it again.")
+        if elapsed > PUBLIC_MAX_FILL_SECONDS:
+            return "expired", _("The form was open too long. Please check your report and send it again.")
+        return None
+
+    def full_clean(self):
+        # The checks against scripts come first and alone: a refused post costs no photo decoding.
+        refusal = self._refusal() if self.is_bound else None
+        if refusal is None:
+            return super().full_clean()
+        self.refusal_code = refusal[0]
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error(None, ValidationError(refusal[1], code=refusal[0]))
+
+    def clean_reporter_phone(self):
+        return phone_normalise(self.cleaned_data["reporter_phone"])
+
+    def _coordinate(self, name):
+        value = self.cleaned_data.get(name)
+        return value.quantize(COORDINATE_PLACES, rounding=ROUND_HALF_UP) if value is not None else None
+
+    def clean_latitude(self):
+        return self._coordinate("latitude")
+
+    def clean_longitude(self):
+        return self._coordinate("longitude")
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+            cleaned["latitude"] = cleaned["longitude"] = None
+        nowhere = not cleaned.get("address", "").strip() and cleaned.get("latitude") is None
+        if nowhere and not {"address", "latitude", "longitude"} & set(self.errors):
+            self.add_error("address", _("Say where it is: an address or a landmark, or use your location."))
+        return cleaned

@@ -1,3 +1,4 @@
+import hashlib
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -286,6 +287,12 @@ class Problem(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+    # The code a member of the public quotes to follow a report (`rectification.problems.tracking_code_new`).
+    tracking_code = models.CharField(_("tracking code"), max_length=10, null=True, blank=True, editable=False)
+    intake_client = models.ForeignKey(
+        "Open311Client", verbose_name=_("received through"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="problems", editable=False,
+    )  # fmt: skip
 
     status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.NEW)
     responsible_unit = models.ForeignKey(
@@ -333,6 +340,16 @@ class Problem(models.Model):
             models.CheckConstraint(condition=Q(source__in=ProblemSource.values), name="problem_source_valid"),
             models.CheckConstraint(condition=Q(severity__in=Severity.values), name="problem_severity_valid"),
             *position_constraints("problem"),
+            models.UniqueConstraint(fields=["tracking_code"], name="problem_tracking_code_unique"),
+            models.CheckConstraint(
+                condition=Q(tracking_code__isnull=True)
+                | Q(source__in=sorted(source.value for source in PUBLIC_SOURCES)),
+                name="problem_tracking_code_public_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(intake_client__isnull=True) | Q(tracking_code__isnull=False),
+                name="problem_intake_client_tracked",
+            ),
         ]
         indexes = [
             models.Index(fields=["campaign", "status", "deadline"], name="problem_campaign_status_idx"),
@@ -577,3 +594,76 @@ class Dispute(models.Model):
     @property
     def is_open(self) -> bool:
         return self.decided_at is None
+
+
+class PublicReplyTemplate(models.Model):
+    """What the public is told about a report in a given state (群众反馈口径), per category or for all categories:
+    the office writes it once and every report in that state gets it, on the tracking page and through Open311.
+    The text may name {reference}, {category}, {status}, {deadline}, {reported_at} and {closed_at}; anything else
+    in braces is shown as written. `rectification.selectors.public_reply_for` picks the most specific one."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="public_reply_templates"
+    )
+    category = models.ForeignKey(
+        ProblemCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="public_reply_templates", help_text=_("Empty: for every category without a reply of its own."),
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices)
+    text = models.TextField(
+        _("reply"),
+        help_text=_("Placeholders: {reference} {category} {status} {deadline} {reported_at} {closed_at}."),
+    )
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "campaign"
+
+    class Meta:
+        verbose_name = _("public reply template")
+        verbose_name_plural = _("public reply templates")
+        ordering = ["campaign", "category__code", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "category", "status"],
+                condition=Q(category__isnull=False),
+                name="public_reply_category_status_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "status"], condition=Q(category__isnull=True), name="public_reply_default_unique"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="public_reply_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.category.name if self.category_id else _('All categories')} · {self.get_status_display()}"
+
+    def clean(self):
+        if self.category_id and self.category.campaign_id != self.campaign_id:
+            raise ValidationError({"category": _("It belongs to another campaign.")})
+
+
+class Open311Client(models.Model):
+    """A system allowed to create service requests through the Open311 endpoint, such as the city's 12345 hotline.
+    Only a hash of its key is stored; the key is shown once, when the client is created (`open311_client_create`
+    or the admin)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        """Keys are 256 random bits, so a plain SHA-256 is enough to store them (no salt or slow hash: there is no
+        dictionary to try), and it lets a request's key be found by its hash."""
+        return hashlib.sha256(key.encode()).hexdigest()

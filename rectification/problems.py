@@ -13,15 +13,18 @@ from campaign.models import Campaign, Grid, Point, Responsibility, Unit
 from core.audit import audit_log
 from core.choices import Role
 from core.errors import DomainError
-from rectification.choices import PhotoKind, ProblemSource, Severity
-from rectification.models import Problem, ProblemPhoto, ProblemTransition
+from rectification.choices import PUBLIC_SOURCES, PhotoKind, ProblemSource, Severity
+from rectification.models import Open311Client, Problem, ProblemCategory, ProblemPhoto, ProblemTransition
 from rectification.selectors import worktime_calendar
+from rectification.tracking import tracking_code_new
 from rectification.worktime import add_working_time
 
 # A problem without a category (or whose category sets no deadline) is due in this much working time.
 DEFAULT_DEADLINE = {"days": 3}
 # "Nearby" for duplicates: about 100 m in latitude (and a little less in longitude at these latitudes).
 NEARBY_DEGREES = Decimal("0.001")
+# A public report's position finds its grid through the nearest point within about 300 m.
+GRID_SEARCH_DEGREES = Decimal("0.003")
 
 
 @dataclass(frozen=True)
@@ -249,3 +252,54 @@ def problems_record_bulk(*, actor, campaign: Campaign, rows: list[dict]) -> list
         for p in created
     ], batch_size=500)  # fmt: skip
     return created
+
+
+def grid_near(*, campaign: Campaign, longitude, latitude) -> Grid | None:
+    """The grid of the active point nearest to a position (within about 300 m), for routing a report that names
+    a place but no point; None without a position or a point near it."""
+    if longitude is None or latitude is None:
+        return None
+    lon, lat = Decimal(str(longitude)), Decimal(str(latitude))
+    points = Point.objects.filter(
+        campaign=campaign, is_active=True,
+        longitude__range=(lon - GRID_SEARCH_DEGREES, lon + GRID_SEARCH_DEGREES),
+        latitude__range=(lat - GRID_SEARCH_DEGREES, lat + GRID_SEARCH_DEGREES),
+    ).select_related("grid")[:100]  # fmt: skip
+    nearest = min(points, key=lambda p: (p.longitude - lon) ** 2 + (p.latitude - lat) ** 2, default=None)
+    return nearest.grid if nearest is not None else None
+
+
+def _unused_tracking_code() -> str:
+    # Collisions are all but impossible (31 ** 10 codes); the unique constraint stays the guarantee.
+    for _attempt in range(5):
+        code = tracking_code_new()
+        if not Problem.objects.filter(tracking_code=code).exists():
+            return code
+    raise DomainError(_("No tracking code is free; try again."), code="tracking_code")
+
+
+@transaction.atomic
+def problem_report_public(*, campaign: Campaign, category: ProblemCategory, description: str,
+                          reporter_phone: str = "", reporter_name: str = "", address: str = "", longitude=None,
+                          latitude=None, photos=(), source: str = ProblemSource.PUBLIC,
+                          client: Open311Client | None = None) -> Problem:  # fmt: skip
+    """A report from the public (the report page) or fed in by a hotline system (Open311, with its `client`):
+    recorded as new with no account behind it, routed by its category and the grid of its position, and given a
+    tracking code the reporter uses to follow it."""
+    if source not in PUBLIC_SOURCES:
+        raise DomainError(_("Only reports from the public are received here."), code="invalid")
+    if category is None or category.campaign_id != campaign.pk or not category.is_active or category.children.exists():
+        raise DomainError(_("Choose a category from the list."), code="invalid")
+    problem = problem_create(
+        actor=None, campaign=campaign, source=source, description=description, category=category,
+        grid=grid_near(campaign=campaign, longitude=longitude, latitude=latitude), photos=photos, address=address,
+        longitude=longitude, latitude=latitude, reporter_name=reporter_name, reporter_phone=reporter_phone,
+        tracking_code=_unused_tracking_code(), intake_client=client,
+    )  # fmt: skip
+    if client is None:
+        audit_log(action="rectification.problem.public_report", actor=None, obj=problem,
+                  data={"source": source, "photos": len(photos)})  # fmt: skip
+    else:
+        audit_log(action="rectification.problem.open311_create", actor=None, obj=problem,
+                  data={"source": source, "client": client.pk, "client_name": client.name})  # fmt: skip
+    return problem

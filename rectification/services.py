@@ -2,6 +2,7 @@
 event; the problem categories are written by their import (rectification/imports.py)."""
 
 import datetime
+import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from campaign.models import Campaign
 from core.audit import audit_log
 from core.errors import DomainError
 from rectification.choices import CalendarExceptionKind
-from rectification.models import CalendarException, WorkCalendar, WorkingPeriod
+from rectification.models import CalendarException, Open311Client, WorkCalendar, WorkingPeriod
 from rectification.worktime import DEFAULT_PERIODS, DEFAULT_WEEKDAYS, Calendar
 
 
@@ -121,3 +122,20 @@ def calendar_exception_remove(*, actor, exception: CalendarException) -> None:
     deleted, _rows = CalendarException.objects.filter(pk=exception.pk).delete()
     if deleted:
         audit_log(action="rectification.calendar.exception.remove", actor=actor, obj=calendar, data=data)
+
+
+def open311_key_new() -> tuple[str, str]:
+    """A new client key (256 random bits) and the hash to store."""
+    key = secrets.token_urlsafe(32)
+    return key, Open311Client.hash_key(key)
+
+
+@transaction.atomic
+def open311_client_create(*, actor, name: str) -> tuple[Open311Client, str]:
+    """A new client allowed to post service requests, and its key: returned here once, stored only as a hash."""
+    key, key_hash = open311_key_new()
+    client = Open311Client(name=name.strip(), key_hash=key_hash)
+    client.full_clean()
+    client.save()
+    audit_log(action="rectification.open311_client.create", actor=actor, obj=client)
+    return client, key

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rectification import views
+from rectification import open311, public_views, views
 
 urlpatterns = [
     path("problems/", views.ProblemListView.as_view(), name="problem_list"),
@@ -23,4 +23,12 @@ urlpatterns = [
         views.CalendarExceptionRemoveView.as_view(),
         name="calendar_exception_remove",
     ),
+    # Public intake: open without signing in (rectification/public_views.py, rectification/open311.py).
+    path("report/", public_views.PublicReportView.as_view(), name="public_report"),
+    path("report/done/", public_views.public_report_done, name="public_report_done"),
+    path("track/", public_views.public_track, name="public_track"),
+    path("track/<str:code>/", public_views.public_track_detail, name="public_track_detail"),
+    path("open311/v2/services.json", open311.services, name="open311_services"),
+    path("open311/v2/requests.json", open311.requests, name="open311_requests"),
+    path("open311/v2/requests/<str:service_request_id>.json", open311.request_detail, name="open311_request"),
 ]

@@ -45,6 +45,7 @@ from rectification.selectors import (
     problem_get_visible,
     problem_history,
     problem_list,
+    public_reply_for,
     recheck_list,
     work_calendar_get,
     worktime_calendar,
@@ -295,6 +296,8 @@ class ProblemDetailView(LoginRequiredMixin, TemplateView):
         context["related"] = problem.related.all()
         context["photos"] = problem.photos.select_related("transition").order_by("uploaded_at", "pk")
         context["rechecks"] = problem.rechecks.select_related("new_problem").order_by("due_date")
+        if problem.tracking_code and self.request.user.is_office:
+            context["public_reply"] = public_reply_for(problem)
         return context
 
 

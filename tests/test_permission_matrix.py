@@ -36,6 +36,8 @@ API_EVERYONE = row(403, 200, 200, 200, 200, 200, 200)
 # (POST) or changes nothing (PATCH).
 API_STAFF_CREATE = row(403, 403, 403, 403, 403, 400, 400)
 API_STAFF_PATCH = row(403, 403, 403, 403, 403, 200, 200)
+# Public intake: the same for everyone, signed in or not.
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 
 # (url name, method, object) → expected outcome per role
 MATRIX = {
@@ -175,6 +177,18 @@ MATRIX = {
     ("api:calendar-list", "get", None): API_EVERYONE,
     ("api:calendar-detail", "get", "own_calendar"): API_EVERYONE,
     ("api:calendar-detail", "get", "other_calendar"): row(403, 404, 404, 200, 404, 200, 200),
+    # An empty report is refused by the form (200 with the reasons); the done page without a report leads back.
+    ("public_report", "get", None): PUBLIC,
+    ("public_report", "post", None): PUBLIC,
+    ("public_report_done", "get", None): row(302, 302, 302, 302, 302, 302, 302),
+    ("public_track", "get", None): PUBLIC,
+    ("public_track_detail", "get", "tracking_code"): PUBLIC,
+    ("public_track_detail", "get", "wrong_tracking_code"): row(404, 404, 404, 404, 404, 404, 404),
+    # Open311 answers to its API key, never to a session: without a key every role is refused.
+    ("open311_services", "get", None): PUBLIC,
+    ("open311_requests", "get", None): row(403, 403, 403, 403, 403, 403, 403),
+    ("open311_requests", "post", None): row(403, 403, 403, 403, 403, 403, 403),
+    ("open311_request", "get", "hotline_request"): row(403, 403, 403, 403, 403, 403, 403),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -230,8 +244,8 @@ def objects():
     )
     from core.models import Job
     from rectification.models import CalendarException, Dispute, ProblemCategory, Recheck, WorkCalendar
-    from rectification.problems import problem_create
-    from rectification.services import work_calendar_ensure
+    from rectification.problems import problem_create, problem_report_public
+    from rectification.services import open311_client_create, work_calendar_ensure
 
     office = User.objects.get(username="office")
     national_day = CalendarException.objects.get(calendar__campaign__slug=OWN_CAMPAIGN, date="2026-10-01")
@@ -246,6 +260,12 @@ def objects():
         actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="井盖缺失",
         point=Point.objects.get(code="P0013"), photos=[a_photo()],
     )  # fmt: skip
+    hotline_client, _key = open311_client_create(actor=None, name="12345热线")
+    hotline_request = problem_report_public(
+        campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="hotline", client=hotline_client,
+        category=ProblemCategory.objects.get(campaign__slug=OWN_CAMPAIGN, code="BJ0101"), description="井盖缺失",
+        address="东华路12号", reporter_phone="13800138000",
+    )  # fmt: skip
     closed = problem_create(
         actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="已销号",
         point=Point.objects.get(code="P0001"),
@@ -255,6 +275,9 @@ def objects():
         point=Point.objects.get(code="P0001"),
     )  # fmt: skip
     return {
+        "tracking_code": hotline_request.tracking_code,
+        "wrong_tracking_code": "ZZZZZZZZZZ",
+        "hotline_request": hotline_request.reference,
         # Taken up the ladder by staff; at the top a further step is refused with a message (302 either way).
         "open_dispute": Dispute.objects.create(problem=disputed, unit=disputed.responsible_unit, reason="不属本单位"),
         "recheck": Recheck.objects.create(problem=closed, reason="manual", due_date="2026-12-01"),
