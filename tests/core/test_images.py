@@ -501,7 +501,7 @@ def photo_file(photo_model, media_root) -> tuple[CleanImage, object]:
     return clean, photo
 
 
-def test_serve_protected_file_streams_the_photo_inline_and_privately(photo_model, media_root):
+def test_serve_protected_file_streams_the_photo_inline_and_privately(photo_model, media_root, db):
     clean, photo = photo_file(photo_model, media_root)
 
     response = serve_protected_file(RequestFactory().get("/"), photo.image)
@@ -516,7 +516,7 @@ def test_serve_protected_file_streams_the_photo_inline_and_privately(photo_model
     response.close()
 
 
-def test_serve_protected_file_as_an_attachment_with_a_given_name(photo_model, media_root):
+def test_serve_protected_file_as_an_attachment_with_a_given_name(photo_model, media_root, db):
     clean, photo = photo_file(photo_model, media_root)
 
     response = serve_protected_file(
@@ -529,7 +529,7 @@ def test_serve_protected_file_as_an_attachment_with_a_given_name(photo_model, me
     response.close()
 
 
-def test_serve_protected_file_answers_404_for_a_missing_file(photo_model, media_root):
+def test_serve_protected_file_answers_404_for_a_missing_file(photo_model, media_root, db):
     _, photo = photo_file(photo_model, media_root)
     default_storage.delete(photo.image.name)
 
