@@ -162,6 +162,8 @@ MATRIX = {
     ("api:calendar-list", "get", None): API_EVERYONE,
     ("api:calendar-detail", "get", "own_calendar"): API_EVERYONE,
     ("api:calendar-detail", "get", "other_calendar"): row(403, 404, 404, 200, 404, 200, 200),
+    # The office and leaders read the metrics; without a campaign and dates they are told what is missing.
+    ("api:problem-metrics", "get", None): row(403, 403, 403, 403, 400, 400, 400),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
