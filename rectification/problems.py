@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, Grid, Point, Responsibility, Unit
@@ -111,6 +112,7 @@ def problem_create(*, actor, campaign: Campaign, source: str, description: str, 
     entry = ProblemTransition.objects.create(
         problem=problem, action="create", from_status="", to_status=problem.status, actor=actor,
         actor_repr=actor.get_full_name() if actor else "", data={"source": source, "route": route.reason},
+        at=timezone.now(),
     )  # fmt: skip
     photos_attach(actor=actor, problem=problem, photos=photos, kind=PhotoKind.BEFORE, transition=entry)
     audit_log(action="rectification.problem.create", actor=actor, obj=problem,

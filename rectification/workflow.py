@@ -154,6 +154,7 @@ def available_transitions(*, user, problem: Problem) -> list[Transition]:
 
 def _begin(problem: Problem, name: str, actor, note: str) -> tuple[Problem, Transition]:
     transition = TRANSITIONS[name]
+    # Lock the problem's row only: PostgreSQL refuses FOR UPDATE on the nullable side of the unit's outer join.
     problem = Problem.objects.select_for_update(of=("self",)).select_related("responsible_unit").get(pk=problem.pk)
     if problem.status not in transition.sources:
         raise DomainError(
@@ -179,9 +180,12 @@ def _finish(problem: Problem, transition: Transition, actor, note: str, *, field
     problem.status = transition.target or problem.resume_status
     problem.resume_status = from_status if problem.status in INTERRUPTIONS else ""
     problem.save(update_fields=sorted({"status", "resume_status", *fields}))
+    # `at` from `timezone.now()` at call time (not the field's default, bound at import), so the step and the time
+    # stamps on the problem (assigned_at, handled_at, closed_at) read the same clock.
     problem.last_step = ProblemTransition.objects.create(
         problem=problem, action=transition.name, from_status=from_status, to_status=problem.status,
         actor=actor, actor_repr=actor.get_full_name() if actor else "", note=note, data=data or {},
+        at=timezone.now(),
     )  # fmt: skip
     audit_log(action=f"rectification.problem.{transition.name}", actor=actor, obj=problem,
               data={"from": from_status, "to": problem.status, **(data or {})})  # fmt: skip
@@ -347,12 +351,14 @@ def problem_suspend(*, actor, problem: Problem, note: str) -> Problem:
 @transaction.atomic
 def problem_resume(*, actor, problem: Problem, note: str = "", deadline=None) -> Problem:
     problem, transition = _begin(problem, "resume", actor, note)
-    fields = ()
+    fields, data = (), None
     if deadline is not None:
         problem.deadline = deadline
         problem.overdue_at = None
-        fields = ("deadline", "overdue_at")
-    return _finish(problem, transition, actor, note, fields=fields)
+        fields, data = ("deadline", "overdue_at"), {"deadline": deadline}
+    # Like every other move that sets a deadline, the step records it: the metrics read the deadline in force at a
+    # past moment from the history.
+    return _finish(problem, transition, actor, note, fields=fields, data=data)
 
 
 @transaction.atomic

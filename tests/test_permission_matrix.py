@@ -189,6 +189,8 @@ MATRIX = {
     ("open311_requests", "get", None): row(403, 403, 403, 403, 403, 403, 403),
     ("open311_requests", "post", None): row(403, 403, 403, 403, 403, 403, 403),
     ("open311_request", "get", "hotline_request"): row(403, 403, 403, 403, 403, 403, 403),
+    # The office and leaders read the metrics; without a campaign and dates they are told what is missing.
+    ("api:problem-metrics", "get", None): row(403, 403, 403, 403, 400, 400, 400),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}

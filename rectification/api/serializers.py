@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from campaign.models import Unit
+from campaign.choices import UnitType
+from campaign.models import Campaign, Unit
 from rectification.models import (
     CalendarException,
     Problem,
@@ -125,3 +126,73 @@ class ProblemMoveSerializer(serializers.Serializer):
         if field and field not in attrs:
             raise serializers.ValidationError({field: _("This move needs it.")})
         return attrs
+
+
+class ProblemMetricsQuerySerializer(serializers.Serializer):
+    """The question asked of `/api/v1/problem-metrics/`: a campaign the user takes part in, a period of dates
+    [start, end) on the city's wall clock, and rows per unit or per area (a unit with everything below it)."""
+
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.none())
+    start = serializers.DateField(help_text=_("First day of the period."))
+    end = serializers.DateField(help_text=_("Day after the period: the period runs up to its start."))
+    group_by = serializers.ChoiceField(choices=[("unit", _("unit")), ("area", _("area"))], default="unit")
+    unit_type = serializers.ChoiceField(choices=UnitType.choices, required=False,
+                                        help_text=_("List only units of this type."))  # fmt: skip
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": _("The end must be after the start.")})
+        return attrs
+
+
+class MetricsSerializer(serializers.Serializer):
+    """The counts and rates of `rectification.metrics.Metrics`; rates are shares in [0, 1], null without a
+    denominator."""
+
+    due = serializers.IntegerField(help_text="应处置数")
+    handled = serializers.IntegerField(help_text="处置数")
+    handled_on_time = serializers.IntegerField(help_text="按期处置数")
+    closed = serializers.IntegerField(help_text="结案数")
+    closed_on_time = serializers.IntegerField(help_text="按期结案数")
+    returned = serializers.IntegerField(help_text="返工数")
+    extended = serializers.IntegerField(help_text="延期数")
+    overdue_unhandled = serializers.IntegerField(help_text="超期待处置数")
+    recurrence = serializers.IntegerField(help_text="反弹数")
+    handling_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True, help_text="处置率")
+    on_time_handling_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True,
+                                                     help_text="按期处置率")  # fmt: skip
+    closing_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True, help_text="结案率")
+    on_time_closing_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True,
+                                                    help_text="按期结案率")  # fmt: skip
+    rework_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True, help_text="返工率")
+    overdue_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True, help_text="超期待处置率")
+    extension_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True, help_text="延期率")
+    recurrence_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True, help_text="反弹率")
+    mean_hours_to_close = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True,
+                                                   help_text="平均结案时长 (h)")  # fmt: skip
+
+
+class MetricsUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "type", "parent", "depth"]
+
+
+class MetricsRowSerializer(serializers.Serializer):
+    unit = MetricsUnitSerializer()
+    metrics = MetricsSerializer()
+
+
+class ProblemMetricsSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    as_of = serializers.DateTimeField(help_text=_("The moment the outcomes are measured at: the end, or now."))
+    group_by = serializers.CharField()
+    total = MetricsSerializer()
+    results = MetricsRowSerializer(many=True)

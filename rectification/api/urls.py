@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from rectification.api import views
@@ -8,4 +9,7 @@ router.register("categories", views.ProblemCategoryViewSet, basename="category")
 router.register("calendars", views.WorkCalendarViewSet, basename="calendar")
 router.register("problems", views.ProblemViewSet, basename="problem")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("problem-metrics/", views.ProblemMetricsView.as_view(), name="problem-metrics"),
+    *router.urls,
+]

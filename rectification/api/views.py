@@ -1,19 +1,29 @@
+import datetime
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from campaign.models import Unit
 from core.api.mixins import ServiceWriteMixin
+from core.api.permissions import ScopedAccess
 from core.choices import Role
 from rectification.api.serializers import (
     ProblemCategorySerializer,
     ProblemCreateSerializer,
+    ProblemMetricsQuerySerializer,
+    ProblemMetricsSerializer,
     ProblemMoveSerializer,
     ProblemSerializer,
     ProblemTransitionSerializer,
     WorkCalendarSerializer,
 )
 from rectification.filters import CalendarApiFilterSet, CategoryApiFilterSet, ProblemFilterSet
+from rectification.metrics import campaign_metrics, may_view_metrics, metrics_cutoff, unit_metrics
 from rectification.problems import problem_record
 from rectification.selectors import category_list, problem_history, problem_list, work_calendar_list
 from rectification.workflow import problem_move
@@ -80,3 +90,48 @@ class ProblemViewSet(ServiceWriteMixin, mixins.CreateModelMixin, viewsets.ReadOn
         serializer.is_valid(raise_exception=True)
         problem = problem_move(actor=request.user, problem=problem, **serializer.validated_data)
         return Response(self._read(problem), status=201)
+
+
+class MayViewMetrics(BasePermission):
+    def has_permission(self, request, view):
+        return may_view_metrics(request.user)
+
+
+class ProblemMetricsView(APIView):
+    """处置考核指标: per unit (`group_by=unit`) or per area (`group_by=area`: a unit with everything below it), the
+    cases dispatched in the period [`start`, `end`) (dates on the city's clock; `end` is the day after the period)
+    and how they stood at its end, or now for a period still running: 应处置数, 处置数, 按期处置数, 结案数, 按期结案数,
+    返工数, 延期数, 超期待处置数, 反弹数, their rates and the mean time to close, with the total over the rows' scope.
+    The definitions are in `rectification.metrics`. For the command office and leaders; a leader gets the units
+    they oversee and totals over them. `unit_type` lists only units of one type (e.g. `street` with
+    `group_by=area` for one row per street). Bad or missing parameters are refused with reasons (400)."""
+
+    permission_classes = [ScopedAccess, MayViewMetrics]
+
+    @extend_schema(parameters=[ProblemMetricsQuerySerializer], responses=ProblemMetricsSerializer)
+    def get(self, request):
+        query = ProblemMetricsQuerySerializer(data=request.query_params, user=request.user)
+        query.is_valid(raise_exception=True)
+        campaign, group_by = query.validated_data["campaign"], query.validated_data["group_by"]
+        start, end = (
+            timezone.make_aware(datetime.datetime.combine(query.validated_data[name], datetime.time.min))
+            for name in ("start", "end")
+        )
+        scope = Unit.objects.visible_to(request.user).filter(campaign=campaign)
+        units = scope
+        if "unit_type" in query.validated_data:
+            units = units.filter(type=query.validated_data["unit_type"])
+        now = timezone.now()
+        period = {"campaign": campaign, "start": start, "end": end, "now": now}
+        total = campaign_metrics(**period, units=None if request.user.sees_citywide else list(scope))
+        rows = unit_metrics(**period, units=units, group_by=group_by)
+        body = {
+            "campaign": campaign.pk,
+            "start": query.validated_data["start"],
+            "end": query.validated_data["end"],
+            "as_of": metrics_cutoff(end=end, now=now),
+            "group_by": group_by,
+            "total": total,
+            "results": rows,
+        }
+        return Response(ProblemMetricsSerializer(body).data)
