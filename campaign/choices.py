@@ -97,6 +97,8 @@ AUDIT_ACTIONS = {
     "campaign.task.update": _("Changed a criterion's task"),
     "campaign.indicator.create": _("Added an indicator"),
     "campaign.indicator.update": _("Changed an indicator"),
+    "campaign.group.create": _("Created a unit group"),
+    "campaign.group.update": _("Changed a unit group"),
     "campaign.grid.create": _("Created a grid"),
     "campaign.grid.update": _("Changed a grid"),
     "campaign.point.create": _("Created a point"),

@@ -27,6 +27,7 @@ from campaign.models import (
     TaskAcknowledgement,
     TaskAssignment,
     Unit,
+    UnitGroup,
     UnitMembership,
 )
 from core.audit import audit_log
@@ -493,3 +494,34 @@ def _indicator_set_lists(indicator: Indicator, methods, point_types) -> None:
     if point_types is not None:
         _check_same_campaign(indicator.system.campaign_id, "point_types", point_types)
         indicator.point_types.set(point_types)
+
+
+# Unit groups (sets, peer groups, command groups, bundles), one at a time (the Excel import does them all).
+
+
+@transaction.atomic
+def unit_group_create(*, actor, campaign: Campaign, members=(), **fields) -> UnitGroup:
+    group = UnitGroup(campaign=campaign, **fields)
+    _create(group, action="campaign.group.create", actor=actor, data={"name": group.name})
+    _group_set_members(group, members)
+    return group
+
+
+@transaction.atomic
+def unit_group_update(*, actor, group: UnitGroup, members=None, **fields) -> UnitGroup:
+    if "campaign" in fields and fields.pop("campaign") != group.campaign:
+        raise ValidationError({"campaign": _("A group cannot move to another campaign.")})
+    _update(group, fields, action="campaign.group.update", actor=actor)
+    if members is not None:
+        before = set(group.members.values_list("pk", flat=True))
+        _group_set_members(group, members)
+        if before != {unit.pk for unit in members}:
+            audit_log(action="campaign.group.update", actor=actor, obj=group, data={"changed": ["members"]})
+    return group
+
+
+def _group_set_members(group: UnitGroup, members) -> None:
+    _check_same_campaign(group.campaign_id, "members", members)
+    if group.lead_unit_id and group.lead_unit.campaign_id != group.campaign_id:
+        raise ValidationError({"lead_unit": _("The unit belongs to another campaign.")})
+    group.members.set(members)

@@ -293,3 +293,24 @@ class LeaderAssignmentSerializer(serializers.ModelSerializer):
         model = LeaderAssignment
         fields = ["id", "leader", "leader_name", "unit", "point", "note"]
         validators = []  # assigning twice returns the existing assignment (the service is idempotent)
+
+
+class SamplingWriteSerializer(serializers.Serializer):
+    """A new random draw: the campaign, and a seed to reproduce an earlier draw (a new one if left out)."""
+
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=10**18)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class UnitGroupWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UnitGroup
+        fields = ["campaign", "name", "kind", "commander", "deputies", "lead_unit", "members"]
+        validators = []  # uniqueness is checked by the service's full_clean
+        extra_kwargs = {"members": {"required": False}}
+
+
+class CommandGroupWriteSerializer(UnitGroupWriteSerializer):
+    class Meta(UnitGroupWriteSerializer.Meta):
+        fields = ["campaign", "name", "commander", "deputies", "lead_unit", "members"]

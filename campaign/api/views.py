@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from campaign.api.serializers import (
     CampaignSerializer,
     CampaignWriteSerializer,
+    CommandGroupWriteSerializer,
     CoverageSerializer,
     GridSerializer,
     GridWriteSerializer,
@@ -25,9 +26,11 @@ from campaign.api.serializers import (
     ResponsibilityDetailSerializer,
     ResponsibilityWriteSerializer,
     SamplingSerializer,
+    SamplingWriteSerializer,
     TaskAssignmentSerializer,
     TaskAssignmentWriteSerializer,
     UnitGroupSerializer,
+    UnitGroupWriteSerializer,
     UnitSerializer,
     UnitWriteSerializer,
 )
@@ -72,9 +75,12 @@ from campaign.services import (
     point_create,
     point_update,
     responsibility_set,
+    sampling_draw,
     task_assignment_create,
     task_assignment_update,
     unit_create,
+    unit_group_create,
+    unit_group_update,
     unit_move,
     unit_update,
 )
@@ -286,11 +292,15 @@ def coverage_items(queryset, kind) -> list[dict]:
     return rows
 
 
-class SamplingViewSet(viewsets.ReadOnlyModelViewSet):
-    """Random draws of points (for the office and inspectors), each with its seed and the points drawn."""
+@service_write_schema(SamplingWriteSerializer, SamplingSerializer)
+class SamplingViewSet(ServiceWriteMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Random draws of points (for the office and inspectors), each with its seed and the points drawn. Staff draw
+    anew (`campaign`, optional `seed` to reproduce a draw, `note`)."""
 
     serializer_class = SamplingSerializer
+    write_serializer_class = SamplingWriteSerializer
     filterset_fields = ["campaign"]
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         if not getattr(self.request.user, "sees_citywide", False):
@@ -301,8 +311,10 @@ class SamplingViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-drawn_at")
         )
 
+    def perform_service_create(self, data):
+        return sampling_draw(actor=self.request.user, **data)
 
-@service_write_schema(TaskAssignmentWriteSerializer, TaskAssignmentSerializer)
+
 class TaskAssignmentViewSet(ServiceWriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                             viewsets.ReadOnlyModelViewSet):  # fmt: skip
     """The task division: each criterion's lead (a unit or a named set), cooperating units, responsible leader,
@@ -332,24 +344,40 @@ class TaskAssignmentViewSet(ServiceWriteMixin, mixins.CreateModelMixin, mixins.U
         )
 
 
-class UnitGroupViewSet(viewsets.ReadOnlyModelViewSet):
-    """Groups of units: peer groups, named sets, command groups (专项整治指挥部) and bundles (捆绑式考评)."""
+@service_write_schema(UnitGroupWriteSerializer, UnitGroupSerializer)
+class UnitGroupViewSet(ServiceWriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                       viewsets.ReadOnlyModelViewSet):  # fmt: skip
+    """Groups of units: peer groups, named sets, command groups (专项整治指挥部) and bundles (捆绑式考评). Staff create
+    and change them (`members` is the whole list)."""
 
     serializer_class = UnitGroupSerializer
+    write_serializer_class = UnitGroupWriteSerializer
     filterset_fields = ["campaign", "kind"]
     search_fields = ["name"]
+    http_method_names = WRITE_METHODS
 
     def get_queryset(self):
         return UnitGroup.objects.visible_to(self.request.user).prefetch_related("members").order_by("kind", "name")
 
+    def perform_service_create(self, data):
+        return unit_group_create(actor=self.request.user, **data)
 
+    def perform_service_update(self, group, data):
+        return unit_group_update(actor=self.request.user, group=group, **data)
+
+
+@service_write_schema(CommandGroupWriteSerializer, UnitGroupSerializer)
 class CommandGroupViewSet(UnitGroupViewSet):
-    """The special command groups (专项整治指挥部): commander, deputies and member units."""
+    """The special command groups (专项整治指挥部): commander, deputies, the unit that runs it and member units."""
 
+    write_serializer_class = CommandGroupWriteSerializer
     filterset_fields = ["campaign"]
 
     def get_queryset(self):
         return super().get_queryset().filter(kind=UnitGroupKind.COMMAND)
+
+    def perform_service_create(self, data):
+        return unit_group_create(actor=self.request.user, kind=UnitGroupKind.COMMAND, **data)
 
 
 class PairingViewSet(viewsets.ReadOnlyModelViewSet):

@@ -250,3 +250,33 @@ def test_a_road_section_leader_reads_the_manual_row_but_cannot_write_it(client, 
     client.force_login(demo_users["leader_east"])
     assert client.get(f"/api/v1/responsibilities/{row.pk}/").json()["point_code"] == "P0021"
     assert patch(client, f"/api/v1/responsibilities/{row.pk}/", {"post_person": "x"}).status_code == 403
+
+
+def test_staff_draw_a_sample_and_reproduce_it_through_the_api(office, demo):
+    response = post(office, "/api/v1/samplings/", {"campaign": demo.campaign.pk, "seed": 2027, "note": "模拟测评"})
+    assert response.status_code == 201, response.json()
+    again = post(office, "/api/v1/samplings/", {"campaign": demo.campaign.pk, "seed": 2027})
+    assert again.json()["points"] == response.json()["points"] and response.json()["points"]
+    refused(post(office, "/api/v1/samplings/", {"campaign": demo.campaign.pk, "seed": -1}), "seed")
+
+
+def test_staff_create_and_change_command_groups_and_unit_groups(office, demo):
+    bureau, street = Unit.objects.get(code="SFS-B-CGJ"), Unit.objects.get(code="SFS-DC-DH")
+    response = post(office, "/api/v1/command-groups/", {
+        "campaign": demo.campaign.pk, "name": "背街小巷整治指挥部", "commander": "副市长 甲", "lead_unit": bureau.pk,
+        "members": [bureau.pk, street.pk],
+    })  # fmt: skip
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["kind"], sorted(body["members"])) == ("command", sorted([bureau.pk, street.pk]))
+    response = patch(office, f"/api/v1/command-groups/{body['id']}/", {"members": [street.pk], "deputies": "乙、丙"})
+    assert (response.json()["members"], response.json()["deputies"]) == ([street.pk], "乙、丙")
+    group = UnitGroup.objects.get(pk=body["id"])
+    assert set(AuditEvent.objects.filter(object_id=str(group.pk), action__startswith="campaign.group")
+               .values_list("action", flat=True)) == {"campaign.group.create", "campaign.group.update"}  # fmt: skip
+    foreign = Unit.objects.create(campaign=other_campaign(), code="X1", name="外单位", type="bureau", path="/x/")
+    refused(post(office, "/api/v1/unit-groups/", {"campaign": demo.campaign.pk, "name": "同类组", "kind": "peer",
+                                                  "members": [foreign.pk]}), "members")  # fmt: skip
+    refused(post(office, "/api/v1/unit-groups/", {"campaign": demo.campaign.pk, "name": "背街小巷整治指挥部",
+                                                  "kind": "set"}), "__all__")  # fmt: skip
+    assert not UnitGroup.objects.filter(name="同类组").exists()
