@@ -119,7 +119,8 @@ def seed_demo_problems(campaign: Campaign) -> None:
     from campaign.models import Point, Unit
     from core.models import User
     from rectification import workflow
-    from rectification.problems import problem_create
+    from rectification.choices import PUBLIC_SOURCES
+    from rectification.problems import problem_create, problem_report_public
 
     if Problem.objects.filter(campaign=campaign).exists():
         return
@@ -132,12 +133,21 @@ def seed_demo_problems(campaign: Campaign) -> None:
         rows = list(csv.DictReader(handle))
     for row in rows:
         point = points.get(row["point"])
-        problem = problem_create(
-            actor=users[row["recorded_by"]], campaign=campaign, source=row["source"], point=point,
-            address=row["address"], category=categories[row["category"]], description=row["description"],
-            severity=row["severity"], reporter_name=row["reporter_name"], reporter_phone=row["reporter_phone"],
-            photos=[demo_photo("#b0413e")],
-        )  # fmt: skip
+        if row["source"] in PUBLIC_SOURCES:
+            # As the public report page and the hotline feed them in: no account, a place, a tracking code.
+            problem = problem_report_public(
+                campaign=campaign, source=row["source"], category=categories[row["category"]],
+                description=row["description"], reporter_name=row["reporter_name"],
+                reporter_phone=row["reporter_phone"], address=row["address"] or (point.address if point else ""),
+                longitude=point.longitude if point else None, latitude=point.latitude if point else None,
+                photos=[demo_photo("#b0413e")],
+            )  # fmt: skip
+        else:
+            problem = problem_create(
+                actor=users[row["recorded_by"]], campaign=campaign, source=row["source"], point=point,
+                address=row["address"], category=categories[row["category"]], description=row["description"],
+                severity=row["severity"], photos=[demo_photo("#b0413e")],
+            )  # fmt: skip
         for move in row["moves"].split():
             if move == "assign":
                 unit = problem.responsible_unit or Unit.objects.get(campaign=campaign, code="SFS-DC-DH")

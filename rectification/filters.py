@@ -166,3 +166,13 @@ class DisputeFilterSet(django_filters.FilterSet):
     class Meta:
         model = Dispute
         fields = ["decided"]
+
+
+class DisputeApiFilterSet(DisputeFilterSet):
+    class Meta(DisputeFilterSet.Meta):
+        fields = ["decided", "problem__campaign", "unit"]
+
+
+class RecheckApiFilterSet(RecheckFilterSet):
+    class Meta(RecheckFilterSet.Meta):
+        fields = ["done", "due_before", "reason", "result", "problem__campaign"]

@@ -5,9 +5,11 @@ from campaign.choices import UnitType
 from campaign.models import Campaign, Unit
 from rectification.models import (
     CalendarException,
+    Dispute,
     Problem,
     ProblemCategory,
     ProblemTransition,
+    Recheck,
     WorkCalendar,
     WorkingPeriod,
 )
@@ -196,3 +198,27 @@ class ProblemMetricsSerializer(serializers.Serializer):
     group_by = serializers.CharField()
     total = MetricsSerializer()
     results = MetricsRowSerializer(many=True)
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    problem_reference = serializers.CharField(source="problem.reference", read_only=True)
+    step = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispute
+        fields = ["id", "problem", "problem_reference", "unit", "reason", "raised_at", "level", "step",
+                  "decided_unit", "decision", "decided_at"]  # fmt: skip
+
+    def get_step(self, dispute) -> str:
+        ladder = self.context.get("ladders", {}).get(dispute.problem.campaign_id) or []
+        return ladder[min(dispute.level, len(ladder) - 1)] if ladder else ""
+
+
+class RecheckSerializer(serializers.ModelSerializer):
+    problem_reference = serializers.CharField(source="problem.reference", read_only=True)
+    new_problem_reference = serializers.CharField(source="new_problem.reference", default=None, read_only=True)
+
+    class Meta:
+        model = Recheck
+        fields = ["id", "problem", "problem_reference", "reason", "due_date", "result", "note", "checked_at",
+                  "new_problem", "new_problem_reference"]  # fmt: skip

@@ -1,5 +1,6 @@
 import datetime
 
+from django.db.models import F
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -13,6 +14,7 @@ from core.api.mixins import ServiceWriteMixin
 from core.api.permissions import ScopedAccess
 from core.choices import Role
 from rectification.api.serializers import (
+    DisputeSerializer,
     ProblemCategorySerializer,
     ProblemCreateSerializer,
     ProblemMetricsQuerySerializer,
@@ -20,10 +22,18 @@ from rectification.api.serializers import (
     ProblemMoveSerializer,
     ProblemSerializer,
     ProblemTransitionSerializer,
+    RecheckSerializer,
     WorkCalendarSerializer,
 )
-from rectification.filters import CalendarApiFilterSet, CategoryApiFilterSet, ProblemFilterSet
+from rectification.filters import (
+    CalendarApiFilterSet,
+    CategoryApiFilterSet,
+    DisputeApiFilterSet,
+    ProblemFilterSet,
+    RecheckApiFilterSet,
+)
 from rectification.metrics import campaign_metrics, may_view_metrics, metrics_cutoff, unit_metrics
+from rectification.models import Dispute, Recheck
 from rectification.problems import problem_record
 from rectification.selectors import category_list, problem_history, problem_list, work_calendar_list
 from rectification.workflow import problem_move
@@ -135,3 +145,41 @@ class ProblemMetricsView(APIView):
             "results": rows,
         }
         return Response(ProblemMetricsSerializer(body).data)
+
+
+class DisputeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Responsibility disputes (职责不清) with the step of the campaign's arbitration ladder each stands at. Filter
+    by `problem__campaign`, `unit` or `decided=true|false`. Decisions are moves of the problem (`decide_dispute`)."""
+
+    serializer_class = DisputeSerializer
+    filterset_class = DisputeApiFilterSet
+
+    def get_queryset(self):
+        return (
+            Dispute.objects.visible_to(self.request.user)
+            .select_related("problem")
+            .order_by(F("decided_at").asc(nulls_first=True), "raised_at", "id")
+        )
+
+    def get_serializer_context(self):
+        from rectification.workflow import dispute_ladder
+
+        context = super().get_serializer_context()
+        campaigns = set(self.get_queryset().values_list("problem__campaign_id", flat=True).distinct()[:50])
+        context["ladders"] = {pk: dispute_ladder(campaign_id=pk) for pk in campaigns}
+        return context
+
+
+class RecheckViewSet(viewsets.ReadOnlyModelViewSet):
+    """Re-checks (回头看) of closed problems, due first, with what was found. Filter by `problem__campaign`,
+    `reason`, `result` or `done=true|false`."""
+
+    serializer_class = RecheckSerializer
+    filterset_class = RecheckApiFilterSet
+
+    def get_queryset(self):
+        return (
+            Recheck.objects.visible_to(self.request.user)
+            .select_related("problem", "new_problem")
+            .order_by(F("checked_at").asc(nulls_first=True), "due_date", "id")
+        )

@@ -69,3 +69,12 @@ def test_the_queue_page(client, city, disputed):
     assert Dispute.objects.get().level == 1
     client.force_login(city.users["unit"])
     assert client.get("/disputes/").status_code == 404
+
+
+def test_the_disputes_api_shows_the_step_and_keeps_to_the_scope(client, city, disputed):
+    client.force_login(city.users["office"])
+    (row,) = client.get("/api/v1/disputes/", {"decided": "false"}).json()["results"]
+    assert (row["problem_reference"], row["step"], row["reason"]) == (disputed.reference, "分管领导", "属物业管理区域")
+    client.force_login(city.users["other_unit"])
+    assert client.get("/api/v1/disputes/").json()["count"] == 0
+    assert client.get(f"/api/v1/disputes/{row['id']}/").status_code == 404

@@ -107,3 +107,15 @@ def test_the_recheck_pages(client, city):
     assert Recheck.objects.get(pk=recheck.pk).result == "recurred"
     client.force_login(city.users["unit"])
     assert client.get("/rechecks/").status_code == 404
+
+
+def test_the_rechecks_api(client, city):
+    problem = closed_problem(city)
+    recheck = recheck_order(actor=city.users["office"], problem=problem, due_date=datetime.date(2027, 1, 10))
+    recheck_record(actor=city.users["inspector"], recheck=recheck, result="recurred", note="反弹")
+    client.force_login(city.users["unit"])
+    (row,) = client.get("/api/v1/rechecks/", {"result": "recurred"}).json()["results"]
+    assert (row["problem_reference"], row["result"]) == (problem.reference, "recurred")
+    assert row["new_problem_reference"].startswith("WT")
+    client.force_login(city.users["other_unit"])
+    assert client.get("/api/v1/rechecks/").json()["count"] == 0
