@@ -9,6 +9,7 @@ urlpatterns = [
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem_detail"),
     path("problems/<int:pk>/move/", views.problem_move_view, name="problem_move"),
     path("problems/<int:pk>/apply-to-all/", views.problem_apply_to_all_view, name="problem_apply_to_all"),
+    path("problems/<int:pk>/merge/", views.problem_merge_view, name="problem_merge"),
     path("rechecks/", views.RecheckListView.as_view(), name="recheck_list"),
     path("disputes/", views.DisputeListView.as_view(), name="dispute_list"),
     path("disputes/<int:pk>/escalate/", views.dispute_escalate_view, name="dispute_escalate"),

@@ -32,6 +32,7 @@ from rectification.problems import (
     may_record,
     possible_duplicates,
     problem_apply_to_all,
+    problem_merge,
     problem_record,
     problem_route,
 )
@@ -293,6 +294,11 @@ class ProblemDetailView(LoginRequiredMixin, TemplateView):
         context["move_form"] = ProblemMoveForm(problem=problem)
         if self.request.user.is_office and problem.point_id:
             context["alike_form"] = ApplyToAllForm(problem=problem)
+        if self.request.user.is_office and problem.is_open:
+            context["duplicates"] = possible_duplicates(
+                campaign=problem.campaign, category=problem.category, point=problem.point,
+                longitude=problem.longitude, latitude=problem.latitude, exclude=problem,
+            )[:10]  # fmt: skip
         context["related"] = problem.related.all()
         context["photos"] = problem.photos.select_related("transition").order_by("uploaded_at", "pk")
         context["rechecks"] = problem.rechecks.select_related("new_problem").order_by("due_date")
@@ -549,3 +555,26 @@ def problems_assign_bulk_view(request):
     if not problems:
         messages.error(request, _("Tick the problems to assign."))
     return HttpResponseRedirect(f"{reverse('problem_list')}?status=new")
+
+
+@login_required
+@require_POST
+def problem_merge_view(request, pk):
+    """The office folds a duplicate into the problem it repeats (from the duplicate's page)."""
+    problem = problem_get_visible(user=request.user, pk=pk)
+    if problem is None or not request.user.is_office:
+        raise Http404
+    into_id = request.POST.get("into", "")
+    into = problem_get_visible(user=request.user, pk=int(into_id)) if into_id.isdigit() else None
+    if into is None:
+        messages.error(request, _("Choose the problem to merge into."))
+        return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))
+    try:
+        problem_merge(actor=request.user, duplicate=problem, into=into)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("problem_detail", args=[problem.pk]))
+    messages.success(request, _("%(duplicate)s was merged into %(into)s.") % {
+        "duplicate": problem.reference, "into": into.reference,
+    })  # fmt: skip
+    return HttpResponseRedirect(reverse("problem_detail", args=[into.pk]))

@@ -125,6 +125,8 @@ MATRIX = {
     ("dispute_escalate", "post", "open_dispute"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     # An empty choice is refused with a message on the problem's page.
     ("problem_apply_to_all", "post", "own_problem"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    # Nothing chosen to merge into: a message on the problem's page.
+    ("problem_merge", "post", "own_problem"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("recheck_list", "get", None): row(LOGIN, 404, 404, 200, 404, 200, 200),
     # An empty form is shown again with its errors; nothing is recorded.
     ("recheck_record", "get", "recheck"): row(LOGIN, 404, 404, 200, 404, 200, 200),

@@ -148,3 +148,23 @@ def test_staff_assign_new_problems_in_bulk(client, city):
     assert (assigned.status, assigned.responsible_unit) == (ProblemStatus.ASSIGNED, city.neighbour)
     login(client, city, "unit")
     assert client.post("/problems/assign/", {"problems": [routed.pk]}).status_code == 404
+
+
+def test_the_office_merges_a_duplicate_from_its_page(client, city, assigned):
+    from tests.factories import ProblemCategoryFactory
+
+    category = ProblemCategoryFactory(campaign=city.campaign)
+    Problem.objects.filter(pk=assigned.pk).update(category=category)
+    duplicate = problem_create(actor=city.users["inspector"], campaign=city.campaign, source=ProblemSource.PUBLIC,
+                               description="同一处垃圾", point=city.point, category=category)  # fmt: skip
+    login(client, city, "office")
+    page = client.get(f"/problems/{duplicate.pk}/")
+    assert [p.pk for p in page.context["duplicates"]] == [assigned.pk]
+    response = client.post(f"/problems/{duplicate.pk}/merge/", {"into": assigned.pk})
+    assert response["Location"] == f"/problems/{assigned.pk}/"
+    duplicate = Problem.objects.get(pk=duplicate.pk)
+    assert duplicate.status == ProblemStatus.CANCELLED
+    assert list(duplicate.related.all()) == [Problem.objects.get(pk=assigned.pk)]
+    assert duplicate.transitions.order_by("-id").first().note == f"Duplicate of {assigned.reference}."
+    login(client, city, "unit")
+    assert client.post(f"/problems/{assigned.pk}/merge/", {"into": duplicate.pk}).status_code == 404
