@@ -2,7 +2,7 @@
 ≤ 3× the bare SQL for the same page; the overdue sweep over 200,000 open problems < 5 s).
 
 Run by hand, not by the test suite (PostgreSQL):
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench DJANGO_DEBUG=1
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench DJANGO_DEBUG=1 ALLOWED_HOSTS=testserver
     .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo
     .venv/bin/python bench/problems.py
 It adds BENCH_PROBLEMS problems (default 200,000) to the demo campaign once (bulk inserts, a realistic mix of states

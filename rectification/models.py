@@ -315,6 +315,7 @@ class Problem(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Stamped by the overdue sweep the first time it finds the deadline passed; cleared with a new deadline.
     overdue_at = models.DateTimeField(_("found overdue at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated to the leaders at"), null=True, blank=True)
     recurred = models.BooleanField(_("recurred (反弹回潮)"), default=False)
     false_rectification = models.BooleanField(_("false rectification (虚假整改)"), default=False)
     related = models.ManyToManyField("self", verbose_name=_("related problems"), blank=True)

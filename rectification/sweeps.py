@@ -8,8 +8,10 @@ Each run, in a constant number of queries per batch of problems:
    again once per deadline.
 
 "Once" is the outbox's unique key (kind, problem, deadline, person): a sweep that runs twice, overlaps another or
-is redelivered writes nothing new. A new deadline (extension, transfer, dispute decision) is a new step and is
-notified afresh.
+is redelivered writes nothing new. The problem's stamps (`overdue_at`, `escalated_at`) keep a run from looking at
+problems already dealt with, so the run every ten minutes costs little; a new deadline (extension, transfer,
+dispute decision, resume) clears them and is notified afresh. Whether a problem is overdue by the working hours is
+one cut-off per campaign (`worktime.latest_start_due_by`), compared in SQL.
 """
 
 from collections import defaultdict
@@ -26,7 +28,7 @@ from campaign.models import Campaign, LeaderAssignment, UnitMembership
 from core.notifications import Draft, notify
 from rectification.models import Problem, RectificationSettings
 from rectification.selectors import worktime_calendar
-from rectification.worktime import add_working_time
+from rectification.worktime import latest_start_due_by
 
 DEFAULT_ESCALATE_AFTER_HOURS = RectificationSettings._meta.get_field("escalate_after_hours").default
 
@@ -43,77 +45,89 @@ def overdue_sweep(*, now=None, batch_size: int = 2000) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
     overdue = Problem.objects.overdue(now=now).exclude(deadline__isnull=True)
-    result.marked = overdue.filter(overdue_at__isnull=True).update(overdue_at=now)
+    result.overdue = overdue.count()
+    # Newly overdue: the unit is told, then the problem is stamped (a new deadline clears the stamp).
+    fresh = list(overdue.filter(overdue_at__isnull=True, responsible_unit__isnull=False).values_list("pk", flat=True))
+    # Due for escalation: overdue by the campaign's working hours, i.e. a deadline at or before the campaign's
+    # cut-off, found once per campaign rather than once per problem.
+    waiting = overdue.filter(escalated_at__isnull=True, responsible_unit__isnull=False)
     escalate_after = dict(RectificationSettings.objects.values_list("campaign_id", "escalate_after_hours"))
-    calendars = {}
-    rows = overdue.filter(responsible_unit__isnull=False).values(
-        "pk", "campaign_id", "deadline", "point_id", "description", "responsible_unit_id", "responsible_unit__path"
-    )
-    batch = []
+    due_q = Q(pk__in=[])
+    for campaign_id in waiting.values_list("campaign_id", flat=True).distinct().order_by():
+        hours = escalate_after.get(campaign_id, DEFAULT_ESCALATE_AFTER_HOURS)
+        calendar = worktime_calendar(campaign=Campaign(pk=campaign_id))
+        cutoff = latest_start_due_by(calendar, now, hours=hours) if hours else now
+        due_q |= Q(campaign_id=campaign_id, deadline__lte=cutoff)
+    due = list(waiting.filter(due_q).values_list("pk", flat=True))
     # Notices are written in the office's language, as bulletins are.
     with translation.override(settings.LANGUAGE_CODE):
-        for row in rows.order_by("pk").iterator(chunk_size=batch_size):
-            batch.append(row)
-            if len(batch) == batch_size:
-                _notify_batch(batch, now, escalate_after, calendars, result)
-                batch = []
-        if batch:
-            _notify_batch(batch, now, escalate_after, calendars, result)
+        for pks in _chunks(fresh, batch_size):
+            result.notified += notify(_drafts(_rows(pks), "overdue"))
+            result.marked += Problem.objects.filter(pk__in=pks).update(overdue_at=now)
+        for pks in _chunks(due, batch_size):
+            result.escalated += notify(_drafts(_rows(pks), "escalated"))
+            Problem.objects.filter(pk__in=pks).update(escalated_at=now)
+    # Problems nobody answers for yet are stamped too; the office sees them in the ledger's overdue filter.
+    result.marked += overdue.filter(overdue_at__isnull=True).update(overdue_at=now)
     return result
 
 
-def _notify_batch(rows, now, escalate_after, calendars, result: SweepResult) -> None:
-    result.overdue += len(rows)
-    unit_ids = {row["responsible_unit_id"] for row in rows}
-    heads, liaisons = defaultdict(list), defaultdict(list)
-    for unit_id, user_id, role in UnitMembership.objects.filter(
-        unit_id__in=unit_ids, role__in=[MembershipRole.HEAD, MembershipRole.LIAISON], user__is_active=True
-    ).values_list("unit_id", "user_id", "role"):
-        (heads if role == MembershipRole.HEAD else liaisons)[unit_id].append(user_id)
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
-    def ancestors(path: str) -> list[int]:
-        return [int(part) for part in path.strip("/").split("/") if part]
 
-    all_units = {unit_id for row in rows for unit_id in ancestors(row["responsible_unit__path"])}
-    point_ids = {row["point_id"] for row in rows if row["point_id"]}
-    leaders_of_unit, leaders_of_point = defaultdict(set), defaultdict(set)
-    for unit_id, point_id, leader_id in LeaderAssignment.objects.filter(
-        Q(unit_id__in=all_units) | Q(point_id__in=point_ids), leader__is_active=True
-    ).values_list("unit_id", "point_id", "leader_id"):
-        (leaders_of_unit[unit_id] if unit_id else leaders_of_point[point_id]).add(leader_id)
+def _rows(pks) -> list[dict]:
+    return list(
+        Problem.objects.filter(pk__in=pks).values(
+            "pk", "deadline", "point_id", "description", "responsible_unit_id", "responsible_unit__path"
+        )
+    )
 
-    drafts_overdue, drafts_escalated = [], []
+
+def _drafts(rows, kind: str) -> list[Draft]:
+    """The notices for a batch of problems: "overdue" to each unit's head (its liaisons if it has no head with a
+    login), "escalated" to the leaders of the unit, the units above it and the problem's point. Three queries."""
+    drafts = []
+    if kind == "overdue":
+        unit_ids = {row["responsible_unit_id"] for row in rows}
+        heads, liaisons = defaultdict(list), defaultdict(list)
+        for unit_id, user_id, role in UnitMembership.objects.filter(
+            unit_id__in=unit_ids, role__in=[MembershipRole.HEAD, MembershipRole.LIAISON], user__is_active=True
+        ).values_list("unit_id", "user_id", "role"):
+            (heads if role == MembershipRole.HEAD else liaisons)[unit_id].append(user_id)
+        recipients = {row["pk"]: heads[row["responsible_unit_id"]] or liaisons[row["responsible_unit_id"]]
+                      for row in rows}  # fmt: skip
+        title = _("Overdue: %(reference)s")
+    else:
+        all_units = {unit_id for row in rows for unit_id in _ancestors(row["responsible_unit__path"])}
+        point_ids = {row["point_id"] for row in rows if row["point_id"]}
+        leaders_of_unit, leaders_of_point = defaultdict(set), defaultdict(set)
+        for unit_id, point_id, leader_id in LeaderAssignment.objects.filter(
+            Q(unit_id__in=all_units) | Q(point_id__in=point_ids), leader__is_active=True
+        ).values_list("unit_id", "point_id", "leader_id"):
+            (leaders_of_unit[unit_id] if unit_id else leaders_of_point[point_id]).add(leader_id)
+        recipients = {}
+        for row in rows:
+            leaders = set(leaders_of_point[row["point_id"]])
+            for unit_id in _ancestors(row["responsible_unit__path"]):
+                leaders |= leaders_of_unit[unit_id]
+            recipients[row["pk"]] = sorted(leaders)
+        title = _("Escalated, overdue: %(reference)s")
     for row in rows:
         reference = f"WT{row['pk']:06d}"
         step = timezone.localtime(row["deadline"]).strftime("%Y%m%dT%H%M")
-        link = reverse("problem_detail", args=[row["pk"]])
-        deadline_text = timezone.localtime(row["deadline"]).strftime("%Y-%m-%d %H:%M")
         body = _("%(description)s — the deadline was %(deadline)s.") % {
-            "description": row["description"][:100], "deadline": deadline_text,
-        }  # fmt: skip
-        for user_id in heads[row["responsible_unit_id"]] or liaisons[row["responsible_unit_id"]]:
-            drafts_overdue.append(Draft(
-                recipient_id=user_id, kind="problem.overdue", key=f"problem.overdue:{row['pk']}:{step}",
-                title=_("Overdue: %(reference)s") % {"reference": reference}, body=body, link=link,
+            "description": row["description"][:100],
+            "deadline": timezone.localtime(row["deadline"]).strftime("%Y-%m-%d %H:%M"),
+        }
+        for user_id in recipients[row["pk"]]:
+            drafts.append(Draft(
+                recipient_id=user_id, kind=f"problem.{kind}", key=f"problem.{kind}:{row['pk']}:{step}",
+                title=title % {"reference": reference}, body=body, link=reverse("problem_detail", args=[row["pk"]]),
             ))  # fmt: skip
-        if _due_for_escalation(row, now, escalate_after, calendars):
-            leaders = set(leaders_of_point[row["point_id"]])
-            for unit_id in ancestors(row["responsible_unit__path"]):
-                leaders |= leaders_of_unit[unit_id]
-            for user_id in leaders:
-                drafts_escalated.append(Draft(
-                    recipient_id=user_id, kind="problem.escalated", key=f"problem.escalated:{row['pk']}:{step}",
-                    title=_("Escalated, overdue: %(reference)s") % {"reference": reference}, body=body, link=link,
-                ))  # fmt: skip
-    result.notified += notify(drafts_overdue)
-    result.escalated += notify(drafts_escalated)
+    return drafts
 
 
-def _due_for_escalation(row, now, escalate_after, calendars) -> bool:
-    hours = escalate_after.get(row["campaign_id"], DEFAULT_ESCALATE_AFTER_HOURS)
-    if hours == 0:
-        return True
-    campaign_id = row["campaign_id"]
-    if campaign_id not in calendars:
-        calendars[campaign_id] = worktime_calendar(campaign=Campaign(pk=campaign_id))
-    return add_working_time(calendars[campaign_id], row["deadline"], hours=hours) <= now
+def _ancestors(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]

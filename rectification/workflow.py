@@ -210,9 +210,10 @@ def _hand_over(problem, transition, actor, note, *, unit, deadline, leader, data
     problem.responsible_leader = leader or problem.responsible_leader
     problem.deadline = deadline or problem_deadline(problem=problem, start=now)
     problem.assigned_at = now
-    problem.overdue_at = None
+    problem.overdue_at = problem.escalated_at = None
     return _finish(problem, transition, actor, note,
-                   fields=("responsible_unit", "responsible_leader", "deadline", "assigned_at", "overdue_at"),
+                   fields=("responsible_unit", "responsible_leader", "deadline", "assigned_at", "overdue_at",
+                           "escalated_at"),
                    data={"unit": unit.pk, "deadline": problem.deadline, **(data or {})})  # fmt: skip
 
 
@@ -329,8 +330,9 @@ def problem_approve_extension(*, actor, problem: Problem, note: str = "", until=
     if isinstance(problem.deadline, str):
         problem.deadline = timezone.datetime.fromisoformat(problem.deadline)
     problem.extension_count += 1
-    problem.overdue_at = None
-    return _finish(problem, transition, actor, note, fields=("deadline", "extension_count", "overdue_at"),
+    problem.overdue_at = problem.escalated_at = None
+    return _finish(problem, transition, actor, note,
+                   fields=("deadline", "extension_count", "overdue_at", "escalated_at"),
                    data={"deadline": problem.deadline})  # fmt: skip
 
 
@@ -354,8 +356,8 @@ def problem_resume(*, actor, problem: Problem, note: str = "", deadline=None) ->
     fields, data = (), None
     if deadline is not None:
         problem.deadline = deadline
-        problem.overdue_at = None
-        fields, data = ("deadline", "overdue_at"), {"deadline": deadline}
+        problem.overdue_at = problem.escalated_at = None
+        fields, data = ("deadline", "overdue_at", "escalated_at"), {"deadline": deadline}
     # Like every other move that sets a deadline, the step records it: the metrics read the deadline in force at a
     # past moment from the history.
     return _finish(problem, transition, actor, note, fields=fields, data=data)

@@ -210,3 +210,18 @@ def test_a_calendar_without_working_time_is_refused():
         Calendar(periods=((datetime.time(8), datetime.time(12)), (datetime.time(11), datetime.time(13))))
     with pytest.raises(ValueError, match="no working day"):
         add_working_time(Calendar(weekdays=frozenset()), at(2026, 3, 16, 10), hours=1)
+
+
+def test_the_latest_start_due_by_a_moment_is_the_exact_inverse_of_adding_working_time():
+    import datetime as dt
+
+    from rectification.worktime import Calendar, add_working_time, latest_start_due_by
+
+    calendar = Calendar()
+    tz = calendar.tz
+    for moment in [dt.datetime(2026, 11, 16, 15, 0, tzinfo=tz), dt.datetime(2026, 11, 16, 13, 0, tzinfo=tz),
+                   dt.datetime(2026, 11, 23, 9, 0, tzinfo=tz)]:  # fmt: skip
+        for hours in (1, 4, 8, 30):
+            cutoff = latest_start_due_by(calendar, moment, hours=hours)
+            assert add_working_time(calendar, cutoff, hours=hours) <= moment
+            assert add_working_time(calendar, cutoff + dt.timedelta(seconds=2), hours=hours) > moment
