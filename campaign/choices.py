@@ -105,6 +105,14 @@ AUDIT_ACTIONS = {
     "campaign.point.update": _("Changed a point"),
     "campaign.responsibility.update": _("Changed a point's manual row"),
     "campaign.responsibility.targets": _("Changed a point's target criteria"),
+    "campaign.daily_settings.update": _("Changed the daily cycle's schedule"),
+    "campaign.daily_report.submit": _("Submitted a daily report"),
+    "campaign.daily_report.unlock": _("Unlocked a daily report"),
+    "campaign.coordination.update": _("Changed a coordination item"),
+    "campaign.dispatch.issue": _("Issued a dispatch order"),
+    "campaign.dispatch.cancel": _("Cancelled a dispatch order"),
+    "campaign.dispatch.acknowledge": _("Acknowledged a dispatch order"),
+    "campaign.dispatch.complete": _("Reported a dispatch order done"),
 }
 
 
@@ -113,3 +121,48 @@ class UnitGroupKind(models.TextChoices):
     SET = "set", _("Named set (e.g. 各区人民政府)")
     COMMAND = "command", _("Command group (专项整治指挥部)")
     BUNDLE = "bundle", _("Bundle sharing reward and penalty (捆绑式考评)")
+
+
+class DailyReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class ReportCompliance(models.TextChoices):
+    """Where a unit stands with one day's report: what the compiled report and the bulletin name."""
+
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    MISSING = "missing", _("Missing")
+    DUE = "due", _("Not yet due")
+
+
+class SelfCheckResult(models.TextChoices):
+    MET = "met", _("Met")
+    PARTLY = "partly", _("Partly met")
+    NOT_MET = "not_met", _("Not met")
+
+
+class CoordinationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class DispatchPriority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    IMPORTANT = "important", _("Important")
+    URGENT = "urgent", _("Urgent")
+
+
+class DispatchSource(models.TextChoices):
+    DISPATCH = "dispatch", _("Daily dispatch (日调度)")
+    MEETING = "meeting", _("Commitment at a dispatch meeting (调度会承诺)")
+    INSTRUCTION = "instruction", _("Leader's instruction (领导批示)")
+
+
+class DispatchTargetStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DONE = "done", _("Done")
+    OVERDUE = "overdue", _("Overdue")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,6 +1,8 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -9,15 +11,23 @@ from django.utils.translation import gettext_lazy as _
 from campaign.choices import (
     CampaignStatus,
     CityLevel,
+    CoordinationStatus,
+    DailyReportStatus,
+    DispatchPriority,
+    DispatchSource,
+    DispatchTargetStatus,
     IndicatorKind,
     MembershipRole,
     Method,
+    ReportCompliance,
+    SelfCheckResult,
     TitleLevel,
     UnitGroupKind,
     UnitType,
 )
 from campaign.scope import ScopedQuerySet, paths_q
 from core.geo import latitude_field, longitude_field, position_constraints
+from core.models import PhotoBase
 
 
 class Campaign(models.Model):
@@ -707,3 +717,390 @@ class OperationStandard(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} · {self.point_type}"
+
+
+# The daily cycle's inputs (日报告、日调度): the units' daily reports and the orders dispatched to them. What the
+# office compiles from them (the leaders' report, the bulletins) belongs to scoring.
+
+
+class DailyCycleSettings(models.Model):
+    """The campaign's daily rhythm: when units' reports are due, when those who have not reported are reminded,
+    and when the office's report and bulletin are compiled and published. Staff edit it; the scheduled jobs read
+    it on every run, so a change takes effect the same day."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="daily_cycle_settings"
+    )
+    report_deadline = models.TimeField(
+        _("daily report deadline"), default=datetime.time(17, 0),
+        help_text=_("Units report the day's work by this time; a report is locked after it."),
+    )  # fmt: skip
+    remind_before_minutes = models.PositiveSmallIntegerField(
+        _("remind before the deadline (minutes)"), default=30, validators=[MaxValueValidator(720)],
+        help_text=_("Units that have not reported by then are reminded; 0 sends no reminder."),
+    )  # fmt: skip
+    compile_at = models.TimeField(_("compile at"), default=datetime.time(17, 30))
+    publish_at = models.TimeField(
+        _("publish by"), default=datetime.time(18, 30),
+        help_text=_("When the compiled report and bulletin should be out; staff are reminded of drafts not yet "
+                    "published."),
+    )  # fmt: skip
+    weekly_weekday = models.PositiveSmallIntegerField(
+        _("weekly summary on"), default=4, validators=[MaxValueValidator(6)],
+        help_text=_("The weekday the week is summed up (0 is Monday)."),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_campaign_lookup = "campaign"
+
+    class Meta:
+        verbose_name = _("daily cycle schedule")
+        verbose_name_plural = _("daily cycle schedules")
+        constraints = [
+            models.CheckConstraint(condition=Q(weekly_weekday__lte=6), name="daily_settings_weekday_valid"),
+            models.CheckConstraint(condition=Q(remind_before_minutes__lte=720), name="daily_settings_remind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.report_deadline:%H:%M}"
+
+    def clean(self):
+        if self.compile_at and self.report_deadline and self.compile_at < self.report_deadline:
+            raise ValidationError(
+                {"compile_at": _("Compile after the report deadline, or late reports would be missed.")}
+            )
+        if self.publish_at and self.compile_at and self.publish_at < self.compile_at:
+            raise ValidationError({"publish_at": _("Publishing comes after compiling.")})
+
+    def deadline_on(self, date: datetime.date) -> datetime.datetime:
+        """The aware moment reports for `date` are due, in the office's time zone."""
+        return timezone.make_aware(datetime.datetime.combine(date, self.report_deadline))
+
+    def remind_at(self, date: datetime.date) -> datetime.datetime | None:
+        if not self.remind_before_minutes:
+            return None
+        return self.deadline_on(date) - datetime.timedelta(minutes=self.remind_before_minutes)
+
+
+class DailyReport(models.Model):
+    """A unit's report of one day (日报告): what it did, with how many people, what it found and fixed itself,
+    what it needs coordinated, volunteer work and photos, and how it checks against the criteria it leads.
+
+    One per unit and day (a database constraint), so a retried or double-clicked submission finds the same row.
+    Editable until the day's deadline, then locked; staff may unlock it with a reason, until the unit submits
+    again. Whether it came on time is fixed at the first submission."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="daily_reports")
+    date = models.DateField(_("date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=DailyReportStatus.choices, default=DailyReportStatus.DRAFT
+    )
+    work_done = models.TextField(_("work done"), blank=True)
+    people_deployed = models.PositiveIntegerField(_("people deployed"), default=0)
+    problems_rectified = models.PositiveIntegerField(
+        _("problems rectified"), default=0, help_text=_("Problems the unit fixed today, found by itself or others.")
+    )
+    volunteers = models.PositiveIntegerField(_("volunteers"), default=0)
+    volunteer_activity = models.TextField(_("volunteer activity"), blank=True)
+    deadline_at = models.DateTimeField(_("deadline"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    is_late = models.BooleanField(_("late"), default=False)
+    is_empty = models.BooleanField(
+        _("no content"), default=False, help_text=_("Submitted with no work, people, findings or photos.")
+    )
+    submission_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
+    unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("unlocked by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    unlock_reason = models.CharField(_("reason for unlocking"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        ordering = ["-date", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "date"], name="daily_report_once_per_unit_and_day"),
+            models.CheckConstraint(condition=Q(status__in=DailyReportStatus.values), name="daily_report_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=DailyReportStatus.DRAFT) | Q(submitted_at__isnull=False),
+                name="daily_report_submitted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "date"], name="daily_report_day_idx")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.date}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == DailyReportStatus.SUBMITTED
+
+    @property
+    def is_unlocked(self) -> bool:
+        """Staff reopened it after the deadline and the unit has not submitted since."""
+        return self.unlocked_at is not None and (self.submitted_at is None or self.submitted_at < self.unlocked_at)
+
+    def is_locked(self, *, now=None) -> bool:
+        """A submitted report is locked once its deadline has passed, unless staff unlocked it. A unit that has
+        not reported can still report late: that report is marked late, not refused."""
+        now = now or timezone.now()
+        return self.is_submitted and now > self.deadline_at and not self.is_unlocked
+
+    def compliance(self, *, now=None) -> str:
+        if self.is_submitted:
+            return ReportCompliance.LATE if self.is_late else ReportCompliance.ON_TIME
+        now = now or timezone.now()
+        return ReportCompliance.MISSING if now > self.deadline_at else ReportCompliance.DUE
+
+
+class DailyReportFinding(models.Model):
+    """A problem the unit found itself and reports (自查问题). Each becomes a problem in the ledger, answered for
+    by the unit; `problem_reference` is the ledger's number once it exists."""
+
+    report = models.ForeignKey(
+        DailyReport, verbose_name=_("daily report"), on_delete=models.CASCADE, related_name="findings"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("finding"), max_length=500)
+    point = models.ForeignKey(
+        "Point", verbose_name=_("point"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    problem_reference = models.CharField(_("ledger number"), max_length=20, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "report__unit"
+
+    class Meta:
+        verbose_name = _("self-found problem")
+        verbose_name_plural = _("self-found problems")
+        ordering = ["report", "position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class CoordinationItem(models.Model):
+    """A difficulty a unit cannot solve alone (需协调解决的困难), raised in its daily report: routed to the office,
+    where a member of staff owns it until it is resolved."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("raised by"), on_delete=models.CASCADE, related_name="coordination_items"
+    )
+    report = models.ForeignKey(
+        DailyReport, verbose_name=_("daily report"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="difficulties",
+    )  # fmt: skip
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("difficulty"), max_length=500)
+    raised_on = models.DateField(_("raised on"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner at the office"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=20, choices=CoordinationStatus.choices, default=CoordinationStatus.OPEN
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("coordination item")
+        verbose_name_plural = _("coordination items")
+        ordering = ["-raised_on", "unit__path", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CoordinationStatus.values), name="coordination_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=CoordinationStatus.OPEN) | Q(resolved_at__isnull=False),
+                name="coordination_resolved_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class DailyReportCheck(models.Model):
+    """The unit's own check of one criterion it leads, as part of a daily report (自查)."""
+
+    report = models.ForeignKey(
+        DailyReport, verbose_name=_("daily report"), on_delete=models.CASCADE, related_name="checks"
+    )
+    indicator = models.ForeignKey(Indicator, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="+")
+    result = models.CharField(_("result"), max_length=20, choices=SelfCheckResult.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("self-check")
+        verbose_name_plural = _("self-checks")
+        ordering = ["report", "indicator__position", "indicator__id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="daily_report_check_once"),
+            models.CheckConstraint(condition=Q(result__in=SelfCheckResult.values), name="daily_report_check_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} · {self.get_result_display()}"
+
+
+class DailyReportPhoto(PhotoBase):
+    """A photo of the day's work, attached to a daily report; served only to those who may see the report."""
+
+    report = models.ForeignKey(
+        DailyReport, verbose_name=_("daily report"), on_delete=models.CASCADE, related_name="photos"
+    )
+
+    class Meta(PhotoBase.Meta):
+        verbose_name = _("daily report photo")
+        verbose_name_plural = _("daily report photos")
+
+
+class DispatchOrder(models.Model):
+    """An order from headquarters' daily dispatch (日调度): a priority of the day with concrete work for named
+    units by a deadline. Commitments made at dispatch meetings and leaders' instructions are recorded the same
+    way, with the office member who follows them up, so none is lost."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("dispatch date"))
+    source = models.CharField(
+        _("source"), max_length=20, choices=DispatchSource.choices, default=DispatchSource.DISPATCH
+    )
+    meeting = models.CharField(
+        _("meeting"),
+        max_length=200,
+        blank=True,
+        help_text=_("The dispatch meeting or instruction, e.g. 第12次调度会."),
+    )
+    priority = models.CharField(
+        _("priority"), max_length=20, choices=DispatchPriority.choices, default=DispatchPriority.NORMAL
+    )
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("orders"), blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    follow_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("followed up by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispatch order")
+        verbose_name_plural = _("dispatch orders")
+        ordering = ["-date", "deadline", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(source__in=DispatchSource.values), name="dispatch_source_valid"),
+            models.CheckConstraint(condition=Q(priority__in=DispatchPriority.values), name="dispatch_priority_valid"),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""), name="dispatch_cancel_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "date"], name="dispatch_order_day_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @staticmethod
+    def scope_q(paths):
+        return Q(pk__in=DispatchTarget.objects.filter(paths_q("unit", paths)).values("order_id"))
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class DispatchTarget(models.Model):
+    """One unit named in a dispatch order: it acknowledges the order, then reports it done with a note and
+    evidence. Overdue when the order's deadline passes before it is done."""
+
+    order = models.ForeignKey(
+        DispatchOrder, verbose_name=_("dispatch order"), on_delete=models.CASCADE, related_name="targets"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="dispatch_targets")
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    completed_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported done by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    completion_note = models.TextField(_("what was done"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("dispatched unit")
+        verbose_name_plural = _("dispatched units")
+        ordering = ["order", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "unit"], name="dispatch_target_once_per_unit"),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(acknowledged_at__isnull=False),
+                name="dispatch_target_done_after_acknowledged",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order} → {self.unit}"
+
+    @staticmethod
+    def overdue_q(*, now) -> Q:
+        """Not done, not cancelled, and past the order's deadline: set-based, for lists and the bulletin."""
+        return Q(completed_at__isnull=True, order__cancelled_at__isnull=True, order__deadline__lt=now)
+
+    def status(self, *, now=None) -> str:
+        if self.order.is_cancelled:
+            return DispatchTargetStatus.CANCELLED
+        if self.completed_at is not None:
+            return DispatchTargetStatus.DONE
+        now = now or timezone.now()
+        if now > self.order.deadline:
+            return DispatchTargetStatus.OVERDUE
+        if self.acknowledged_at is not None:
+            return DispatchTargetStatus.ACKNOWLEDGED
+        return DispatchTargetStatus.ISSUED
+
+
+class DispatchEvidence(PhotoBase):
+    """A photo proving a dispatched unit did the work."""
+
+    target = models.ForeignKey(
+        DispatchTarget, verbose_name=_("dispatched unit"), on_delete=models.CASCADE, related_name="evidence"
+    )
+
+    class Meta(PhotoBase.Meta):
+        verbose_name = _("dispatch evidence")
+        verbose_name_plural = _("dispatch evidence")
