@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -783,6 +784,30 @@ class DailyCycleSettings(models.Model):
         return self.deadline_on(date) - datetime.timedelta(minutes=self.remind_before_minutes)
 
 
+class CycleRun(models.Model):
+    """One step of the daily cycle (remind, compile, publish, weekly) run for a campaign and a date: unique per
+    campaign, date and step, so the scheduler starts each step once a day however often it ticks, and a re-run by
+    hand (`run_daily_cycle`) counts on the same row. The steps themselves are idempotent."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    step = models.CharField(_("step"), max_length=30)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("daily cycle run")
+        verbose_name_plural = _("daily cycle runs")
+        ordering = ["-date", "step"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "date", "step"], name="cycle_run_once_per_day")]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.date} · {self.step}"
+
+
 class DailyReport(models.Model):
     """A unit's report of one day (日报告): what it did, with how many people, what it found and fixed itself,
     what it needs coordinated, volunteer work and photos, and how it checks against the criteria it leads.
@@ -804,6 +829,10 @@ class DailyReport(models.Model):
     )
     volunteers = models.PositiveIntegerField(_("volunteers"), default=0)
     volunteer_activity = models.TextField(_("volunteer activity"), blank=True)
+    # Lines typed but not yet submitted: on submission each line becomes a finding or a coordination item, which
+    # then live on (a ledger problem, an owner at the office) and are no longer edited as text.
+    draft_findings = models.TextField(_("self-found problems, one per line"), blank=True)
+    draft_difficulties = models.TextField(_("difficulties needing coordination, one per line"), blank=True)
     deadline_at = models.DateTimeField(_("deadline"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("saved at"), default=timezone.now)
