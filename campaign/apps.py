@@ -17,3 +17,7 @@ class CampaignConfig(AppConfig):
 
         for kind in IMPORTERS:
             register_runner(kind, run_import)
+
+        from campaign.cycle import register_default_steps
+
+        register_default_steps()

@@ -21,7 +21,7 @@ from campaign.imports import (
     TaskAssignmentImport,
     UnitGroupImport,
 )
-from campaign.models import Campaign, Point, Unit
+from campaign.models import Campaign, DailyReport, Point, Unit
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
 from core.models import User
@@ -180,4 +180,52 @@ def seed_demo() -> SeedResult:
         leader_assign(actor=None, point=points[row["point_code"]], leader=leader, note=row["note"])
     for step in SEED_STEPS:
         step(campaign)
+    # After the other apps' steps: a report's self-found problems go into the ledger, which the rectification
+    # step fills only while it is empty.
+    _seed_daily_reports(campaign)
     return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())
+
+
+# Yesterday's reports: one on time with a finding and a difficulty, one late, one empty; the bureau's is missing.
+DEMO_REPORTS = [
+    (
+        "liaison_community",
+        "SFS-DC-DH-XF",
+        -120,
+        {
+            "work_done": "组织网格员巡查小区楼道和背街小巷，清理楼道堆物5处、小广告23处；对照测评标准检查社区宣传栏。",
+            "people_deployed": 12,
+            "problems_rectified": 3,
+            "volunteers": 8,
+            "volunteer_activity": "“文明交通劝导”志愿服务，8名志愿者在幸福路口劝导不文明行为。",
+            "draft_findings": "幸福小区3号楼下电动车乱停放、飞线充电",
+            "draft_difficulties": "幸福路人行道破损约20平方米，需区住建局协调维修",
+        },
+    ),
+    (
+        "head_street",
+        "SFS-DC-DH",
+        40,
+        {
+            "work_done": "街道召开创城推进会，督导辖区社区整改上周暗访问题；组织执法中队整治占道经营。",
+            "people_deployed": 35,
+            "problems_rectified": 6,
+        },
+    ),
+    ("liaison_west", "SFS-XC-XH-LY", -30, {}),
+]
+
+
+def _seed_daily_reports(campaign: Campaign) -> None:
+    from campaign.daily_reports import daily_report_submit, daily_settings_get
+
+    if DailyReport.objects.filter(campaign=campaign).exists():
+        return
+    day = timezone.localdate() - timedelta(days=1)
+    deadline = daily_settings_get(campaign=campaign).deadline_on(day)
+    units = {unit.code: unit for unit in Unit.objects.filter(campaign=campaign)}
+    for username, unit_code, minutes, fields in DEMO_REPORTS:
+        daily_report_submit(
+            actor=User.objects.get(username=username), unit=units[unit_code], date=day,
+            now=deadline + timedelta(minutes=minutes), **fields,
+        )  # fmt: skip

@@ -6,8 +6,29 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from campaign.choices import CampaignStatus, CityLevel, IndicatorKind, Method, TitleLevel, UnitType
-from campaign.models import Campaign, Grid, Indicator, Point, PointType, Responsibility, Unit, UnitGroup
+from campaign.choices import (
+    CampaignStatus,
+    CityLevel,
+    CoordinationStatus,
+    DailyReportStatus,
+    IndicatorKind,
+    Method,
+    ReportCompliance,
+    TitleLevel,
+    UnitType,
+)
+from campaign.models import (
+    Campaign,
+    CoordinationItem,
+    DailyReport,
+    Grid,
+    Indicator,
+    Point,
+    PointType,
+    Responsibility,
+    Unit,
+    UnitGroup,
+)
 from campaign.selectors import lead_acknowledged
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
@@ -207,3 +228,72 @@ class ResponsibilityFilterSet(django_filters.FilterSet):
 
     def filter_gaps(self, queryset, name, value):
         return queryset.filter(Responsibility.gaps_q()) if value else queryset.exclude(Responsibility.gaps_q())
+
+
+class DailyReportFilterSet(django_filters.FilterSet):
+    """The daily reports' filters, the same on the page and in the API."""
+
+    date = django_filters.DateFilter(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_after = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte",
+                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_before = django_filters.DateFilter(label=_("Until"), field_name="date", lookup_expr="lte",
+                                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    unit = UnitChoiceFilter(label=_("Unit (with units below)"), method="filter_unit",
+                            queryset=lambda request: (Unit.objects.visible_to(request.user).order_by("path")
+                                                      if request is not None else Unit.objects.none()))  # fmt: skip
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DailyReportStatus.choices, empty_label=_("All"))
+    is_late = django_filters.BooleanFilter(label=_("Late"), widget=forms.Select(choices=ACTIVE_CHOICES))
+    is_empty = django_filters.BooleanFilter(label=_("No content"), widget=forms.Select(choices=ACTIVE_CHOICES))
+
+    class Meta:
+        model = DailyReport
+        fields = ["date", "date_after", "date_before", "unit", "status", "is_late", "is_empty"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path)
+
+
+class CoordinationItemFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=CoordinationStatus.choices, empty_label=_("All"))
+    unit = UnitChoiceFilter(label=_("Raised by (with units below)"), method="filter_unit",
+                            queryset=lambda request: (Unit.objects.visible_to(request.user).order_by("path")
+                                                      if request is not None else Unit.objects.none()))  # fmt: skip
+    mine = django_filters.BooleanFilter(label=_("Mine"), method="filter_mine",
+                                        widget=forms.Select(choices=ACTIVE_CHOICES))  # fmt: skip
+    raised_after = django_filters.DateFilter(label=_("Raised from"), field_name="raised_on", lookup_expr="gte",
+                                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    class Meta:
+        model = CoordinationItem
+        fields = ["status", "unit", "mine", "raised_after"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path)
+
+    def filter_mine(self, queryset, name, value):
+        user = self.request.user if self.request is not None else None
+        return queryset.filter(owner=user) if value else queryset.exclude(owner=user)
+
+
+class ComplianceFilterSet(django_filters.FilterSet):
+    """Who reported for a day: filters over units annotated with their compliance. The day itself is read by the
+    view (it decides the annotation); it is a field here so the form keeps it."""
+
+    date = django_filters.DateFilter(label=_("Date"), method="filter_day",
+                                     widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    compliance = django_filters.ChoiceFilter(label=_("Report"), choices=ReportCompliance.choices,
+                                             empty_label=_("All"))  # fmt: skip
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=UnitType.choices, empty_label=_("All"))
+    within = UnitChoiceFilter(label=_("Within unit"), method="filter_within")
+    empty = django_filters.BooleanFilter(label=_("No content"), field_name="report_is_empty",
+                                         widget=forms.Select(choices=ACTIVE_CHOICES))  # fmt: skip
+
+    class Meta:
+        model = Unit
+        fields = ["date", "compliance", "type", "within", "empty"]
+
+    def filter_day(self, queryset, name, value):
+        return queryset
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(path__startswith=value.path)

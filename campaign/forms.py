@@ -1,9 +1,12 @@
 from django import forms
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Responsibility, Unit
+from campaign.choices import SelfCheckResult
+from campaign.models import DailyCycleSettings, DailyReport, Responsibility, Unit
 from campaign.services import criteria_for_targets
-from core.choices import Role
+from core.choices import OFFICE_ROLES, Role
+from core.forms import PhotoField
 from core.imports import max_upload_bytes
 from core.models import User
 
@@ -77,3 +80,106 @@ class ResponsibilityForm(forms.ModelForm):
             .filter(point_types=point.point_type)
             .values_list("pk", flat=True)
         )
+
+
+class DailyReportForm(forms.ModelForm):
+    """The unit's daily report on a phone: the day's work in a few fields, lines for what it found and what it
+    needs, photos, and a self-check of the criteria it leads. `key` makes a double-clicked submit count once."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    photos = PhotoField(label=_("Photos of the day's work"), required=False, max_count=9)
+
+    class Meta:
+        model = DailyReport
+        fields = [
+            "work_done",
+            "people_deployed",
+            "problems_rectified",
+            "volunteers",
+            "volunteer_activity",
+            "draft_findings",
+            "draft_difficulties",
+        ]
+        widgets = {
+            "work_done": forms.Textarea(attrs={"rows": 4}),
+            "volunteer_activity": forms.Textarea(attrs={"rows": 2}),
+            "draft_findings": forms.Textarea(attrs={"rows": 3}),
+            "draft_difficulties": forms.Textarea(attrs={"rows": 2}),
+            "people_deployed": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "problems_rectified": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "volunteers": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+        }
+        help_texts = {
+            "draft_findings": _("One problem per line; each goes into the problem ledger for your unit."),
+            "draft_difficulties": _("One per line; the command office takes each on."),
+        }
+
+    def __init__(self, *args, criteria=(), checks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        checks = checks or {}
+        for criterion in self.criteria:
+            result, note = checks.get(criterion.pk, ("", ""))
+            self.fields[f"check_{criterion.pk}"] = forms.ChoiceField(
+                label=criterion.name, required=False, initial=result,
+                choices=[("", _("Not checked today")), *SelfCheckResult.choices],
+            )  # fmt: skip
+            self.fields[f"check_note_{criterion.pk}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=300, initial=note
+            )
+        for name, field in self.fields.items():
+            if name in ("key", "photos"):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def check_rows(self):
+        """(criterion, result field, note field) for the template."""
+        return [(c, self[f"check_{c.pk}"], self[f"check_note_{c.pk}"]) for c in self.criteria]
+
+    def report_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def checks(self) -> dict[int, tuple[str, str]] | None:
+        if not self.criteria:
+            return None
+        data = self.cleaned_data
+        return {c.pk: (data[f"check_{c.pk}"], data[f"check_note_{c.pk}"]) for c in self.criteria}
+
+    def _post_clean(self):
+        # The service validates the report as it is locked for writing; the unsaved instance is only the form's.
+        pass
+
+
+class DailyReportUnlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for unlocking"), max_length=300)
+
+
+class DailyCycleSettingsForm(forms.ModelForm):
+    class Meta:
+        model = DailyCycleSettings
+        fields = ["report_deadline", "remind_before_minutes", "compile_at", "publish_at", "weekly_weekday"]
+        widgets = {
+            "report_deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "compile_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "publish_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "weekly_weekday": forms.Select(choices=sorted(WEEKDAYS.items())),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class CoordinationItemForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Owner at the office"), queryset=User.objects.none(), required=False)
+    resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    action = forms.ChoiceField(
+        choices=[("save", _("Save")), ("resolve", _("Resolve")), ("reopen", _("Reopen"))], initial="save"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True, role__in=OFFICE_ROLES).order_by("username")

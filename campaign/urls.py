@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaign import views
+from campaign import daily_views, views
 
 urlpatterns = [
     path("office/", views.OfficeHomeView.as_view(), name="home_office"),
@@ -23,4 +23,15 @@ urlpatterns = [
     path("samplings/draw/", views.sampling_draw_view, name="sampling_draw"),
     path("samplings/<int:pk>/", views.SamplingDetailView.as_view(), name="sampling_detail"),
     path("imports/template/<str:kind>/", views.ImportTemplateView.as_view(), name="import_template"),
+    path("daily-report/", daily_views.DailyReportFormView.as_view(), name="daily_report_form"),
+    path("daily-reports/", daily_views.DailyReportListView.as_view(), name="daily_report_list"),
+    path("daily-reports/compliance/", daily_views.ComplianceView.as_view(), name="daily_compliance"),
+    path("daily-reports/<int:pk>/", daily_views.DailyReportDetailView.as_view(), name="daily_report_detail"),
+    path("daily-reports/<int:pk>/unlock/", daily_views.daily_report_unlock_view, name="daily_report_unlock"),
+    path(
+        "daily-reports/<int:pk>/photos/<int:photo_pk>/", daily_views.daily_report_photo_view, name="daily_report_photo"
+    ),
+    path("coordination/", daily_views.CoordinationListView.as_view(), name="coordination_list"),
+    path("coordination/<int:pk>/", daily_views.coordination_item_view, name="coordination_item"),
+    path("daily-cycle/settings/", daily_views.DailyCycleSettingsView.as_view(), name="daily_settings"),
 ]

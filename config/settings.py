@@ -306,6 +306,10 @@ SPECTACULAR_SETTINGS = {
         "UnitTypeEnum": "campaign.choices.UnitType",
         "CampaignStatusEnum": "campaign.choices.CampaignStatus",
         "ProblemStatusEnum": "rectification.choices.ProblemStatus",
+        "SelfCheckResultEnum": "campaign.choices.SelfCheckResult",
+        "DailyReportStatusEnum": "campaign.choices.DailyReportStatus",
+        "ReportComplianceEnum": "campaign.choices.ReportCompliance",
+        "CoordinationStatusEnum": "campaign.choices.CoordinationStatus",
     },
 }
 

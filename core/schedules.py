@@ -26,6 +26,12 @@ DEFAULT_SCHEDULES = [
         every_seconds=60,
     ),
     DefaultSchedule(
+        name="campaign.daily_cycle_tick",
+        task="campaign.daily_cycle_tick",
+        description=_("Runs each campaign's daily cycle on its schedule: reminders, compiling, publishing."),
+        every_seconds=60,
+    ),
+    DefaultSchedule(
         name="rectification.overdue_sweep",
         task="rectification.overdue_sweep",
         description=_("Marks overdue problems, notifies their units and escalates to the leaders, once per step."),

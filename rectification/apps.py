@@ -35,6 +35,12 @@ class RectificationConfig(AppConfig):
             specs=(PROBLEM_SPEC,),
             result_page="problem_list",
         )
+        # A unit's daily report names problems it found itself; they go into the ledger.
+        from campaign.daily_reports import register_finding_handler
+        from rectification.problems import problems_from_findings
+
+        register_finding_handler(problems_from_findings)
+
         register_seed_step(seed_demo_rectification)
         register_seed_step(seed_demo_problems)
         register_seed_step(seed_demo_public_replies)

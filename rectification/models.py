@@ -289,6 +289,10 @@ class Problem(models.Model):
     reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
     # The code a member of the public quotes to follow a report (`rectification.problems.tracking_code_new`).
     tracking_code = models.CharField(_("tracking code"), max_length=10, null=True, blank=True, editable=False)
+    report_finding = models.OneToOneField(
+        "campaign.DailyReportFinding", verbose_name=_("from the daily report"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )  # fmt: skip
     intake_client = models.ForeignKey(
         "Open311Client", verbose_name=_("received through"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="problems", editable=False,

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign, Grid, Point, Responsibility, Unit
+from campaign.models import Campaign, DailyReportFinding, Grid, Point, Responsibility, Unit
 from core.audit import audit_log
 from core.choices import Role
 from core.errors import DomainError
@@ -305,3 +305,21 @@ def problem_report_public(*, campaign: Campaign, category: ProblemCategory, desc
         audit_log(action="rectification.problem.open311_create", actor=None, obj=problem,
                   data={"source": source, "client": client.pk, "client_name": client.name})  # fmt: skip
     return problem
+
+
+def problems_from_findings(*, actor, report, findings) -> list[Problem]:
+    """A daily report's self-found problems (自查问题), recorded in the ledger as new problems of the reporting unit;
+    each finding keeps its ledger number. Registered with campaign's daily reports, inside their submission's
+    transaction, so a report and its problems are written together or not at all."""
+    problems = []
+    for finding in findings:
+        problem = problem_create(
+            actor=actor, campaign=report.campaign, source=ProblemSource.SELF_FOUND, description=finding.text,
+            point=finding.point, responsible_unit=report.unit, report_finding=finding,
+            # A line typed on a phone names no place; the unit's area stands for it until the problem is assigned.
+            **({} if finding.point else {"address": report.unit.name}),
+        )  # fmt: skip
+        finding.problem_reference = problem.reference
+        problems.append(problem)
+    DailyReportFinding.objects.bulk_update(findings, ["problem_reference"])
+    return problems
