@@ -202,6 +202,28 @@ MATRIX = {
     ("open311_request", "get", "hotline_request"): row(403, 403, 403, 403, 403, 403, 403),
     # The office and leaders read the metrics; without a campaign and dates they are told what is missing.
     ("api:problem-metrics", "get", None): row(403, 403, 403, 403, 400, 400, 400),
+    # Daily reports: a unit's head or liaison writes its own (an empty form is shown again with its errors); the
+    # office and leaders read within their scope; the office unlocks (an empty reason: a message, nothing changed).
+    ("daily_report_form", "get", None): row(LOGIN, 200, 200, 404, 404, 404, 404),
+    ("daily_report_form", "post", None): row(LOGIN, 200, 200, 404, 404, 404, 404),
+    ("daily_report_list", "get", None): EVERYONE,
+    ("daily_compliance", "get", None): EVERYONE,
+    ("daily_report_detail", "get", "own_report"): EVERYONE,
+    ("daily_report_detail", "get", "other_report"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("daily_report_unlock", "post", "own_report"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("daily_report_unlock", "post", "other_report"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("daily_report_photo", "get", "own_report_photo"): EVERYONE,
+    ("daily_report_photo", "get", "other_report_photo"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("coordination_list", "get", None): EVERYONE,
+    ("coordination_item", "post", "own_coordination_item"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("daily_settings", "get", None): OFFICE_ONLY,
+    ("daily_settings", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
+    ("api:daily-report-list", "get", None): API_EVERYONE,
+    ("api:daily-report-list", "post", None): row(403, 400, 400, 403, 403, 400, 400),
+    ("api:daily-report-detail", "get", "own_report"): API_EVERYONE,
+    ("api:daily-report-detail", "get", "other_report"): row(403, 404, 404, 200, 404, 200, 200),
+    ("api:daily-report-unlock", "post", "own_report"): row(403, 403, 403, 403, 403, 400, 400),
+    ("api:daily-report-compliance", "get", None): row(403, 400, 400, 400, 400, 400, 400),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -287,7 +309,22 @@ def objects():
         actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="争议",
         point=Point.objects.get(code="P0001"),
     )  # fmt: skip
+    from campaign.models import CoordinationItem, DailyReport, DailyReportPhoto
+
+    own_report = DailyReport.objects.get(unit__code=OWN_UNIT)
+    other_report = DailyReport.objects.get(unit__code=OTHER_UNIT)
     return {
+        "own_report": own_report,
+        "other_report": other_report,
+        "own_report_photo": lambda: (
+            DailyReportPhoto.build_from(a_photo(), uploaded_by=None, report=own_report).save()
+            or own_report.photos.first()
+        ),
+        "other_report_photo": lambda: (
+            DailyReportPhoto.build_from(a_photo(), uploaded_by=None, report=other_report).save()
+            or other_report.photos.first()
+        ),
+        "own_coordination_item": CoordinationItem.objects.get(unit__code=OWN_UNIT),
         "tracking_code": hotline_request.tracking_code,
         "wrong_tracking_code": "ZZZZZZZZZZ",
         "hotline_request": hotline_request.reference,
@@ -345,6 +382,8 @@ def request(client, name, method, obj):
 
     if name == "problem_photo":
         return client.get(reverse(name, args=[obj.problem_id, obj.pk]))
+    if name == "daily_report_photo":
+        return client.get(reverse(name, args=[obj.report_id, obj.pk]))
     if name == "campaign_switch":
         return client.post(reverse(name), {"campaign": obj.pk})
     if name == "task_acknowledge":

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from campaign.choices import ReportCompliance, SelfCheckResult
@@ -151,6 +152,8 @@ class DailyReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def unlock(self, request, pk=None):
         """The office reopens a locked report, with a reason, until the unit submits again."""
+        if not request.user.is_office:
+            raise PermissionDenied(_("Only the command office unlocks a report."))
         report = self.get_object()
         serializer = UnlockSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
