@@ -12,10 +12,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Case, CharField, Count, F, FilteredRelation, Q, QuerySet, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaign.choices import (
@@ -163,15 +164,19 @@ def daily_report_list(*, user, campaign: Campaign | None) -> QuerySet[DailyRepor
     )
 
 
-def report_compliance(*, campaign: Campaign, date: datetime.date, user=None, now=None) -> QuerySet[Unit]:
+def report_compliance(*, campaign: Campaign, date: datetime.date, user=None, now=None, cutoff=None) -> QuerySet[Unit]:
     """Every unit that owes a report for `date`, with its report's facts and its compliance (on time, late,
-    missing, not yet due) computed in the database: one query at any number of units."""
+    missing, not yet due) computed in the database: one query at any number of units. With `cutoff` (a compile's
+    moment) a report first submitted after it counts as not there yet, so a compiled document is consistent."""
     now = now or timezone.now()
     deadline = daily_settings_get(campaign=campaign).deadline_on(date)
     units = reporting_units(campaign=campaign)
     if user is not None:
         units = units.filter(pk__in=Unit.objects.visible_to(user).values("pk"))
     submitted = Q(day_report__status=DailyReportStatus.SUBMITTED)
+    if cutoff is not None:
+        submitted &= Q(day_report__first_submitted_at__lte=cutoff)
+        now = min(now, cutoff)
     return (
         units.annotate(day_report=FilteredRelation("daily_reports", condition=Q(daily_reports__date=date)))
         .annotate(
@@ -458,6 +463,11 @@ def daily_report_remind(*, campaign: Campaign, date: datetime.date, now=None) ->
         unit__in=waiting.values("pk"), user__is_active=True
     ).values_list("unit_id", "user_id"):
         people[unit_id].append(user_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        return notify(_reminders(waiting, people, campaign=campaign, date=date))
+
+
+def _reminders(waiting, people, *, campaign, date) -> list[Draft]:
     deadline = daily_settings_get(campaign=campaign).deadline_on(date)
     title = _("Daily report due by %(time)s") % {"time": timezone.localtime(deadline).strftime("%H:%M")}
     link = reverse("daily_report_form")
@@ -469,4 +479,4 @@ def daily_report_remind(*, campaign: Campaign, date: datetime.date, now=None) ->
             drafts.append(
                 Draft(recipient_id=user_id, kind="daily_report.remind", key=key, title=title, body=body, link=link)
             )
-    return notify(drafts)
+    return drafts

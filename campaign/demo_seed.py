@@ -54,12 +54,16 @@ OFFICE_PERMISSIONS = [
 # registers its step with `register_seed_step` in its AppConfig.ready(), and seed_demo runs them in its transaction,
 # in registration order, with the demo campaign once the campaign's own data is in. A step changes nothing that
 # exists, like the rest of the seed.
+# Steps registered with `after_daily_reports` run after the demo's daily reports are in (the documents compiled
+# from them).
 SEED_STEPS: list[Callable[[Campaign], None]] = []
+LATE_SEED_STEPS: list[Callable[[Campaign], None]] = []
 
 
-def register_seed_step(step: Callable[[Campaign], None]) -> None:
-    if step not in SEED_STEPS:
-        SEED_STEPS.append(step)
+def register_seed_step(step: Callable[[Campaign], None], *, after_daily_reports: bool = False) -> None:
+    steps = LATE_SEED_STEPS if after_daily_reports else SEED_STEPS
+    if step not in steps:
+        steps.append(step)
 
 
 @dataclass
@@ -183,6 +187,8 @@ def seed_demo() -> SeedResult:
     # After the other apps' steps: a report's self-found problems go into the ledger, which the rectification
     # step fills only while it is empty.
     _seed_daily_reports(campaign)
+    for step in LATE_SEED_STEPS:
+        step(campaign)
     return SeedResult(campaign=campaign, units=len(existing), users=User.objects.count())
 
 

@@ -158,7 +158,14 @@ class DailyReportUnlockForm(forms.Form):
 class DailyCycleSettingsForm(forms.ModelForm):
     class Meta:
         model = DailyCycleSettings
-        fields = ["report_deadline", "remind_before_minutes", "compile_at", "publish_at", "weekly_weekday"]
+        fields = [
+            "report_deadline",
+            "remind_before_minutes",
+            "compile_at",
+            "publish_at",
+            "auto_publish",
+            "weekly_weekday",
+        ]
         widgets = {
             "report_deadline": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "compile_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -169,6 +176,9 @@ class DailyCycleSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+                continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 

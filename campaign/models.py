@@ -746,6 +746,11 @@ class DailyCycleSettings(models.Model):
         help_text=_("When the compiled report and bulletin should be out; staff are reminded of drafts not yet "
                     "published."),
     )  # fmt: skip
+    auto_publish = models.BooleanField(
+        _("publish automatically"), default=False,
+        help_text=_("At the publishing time, publish the compiled drafts as they are; otherwise staff are reminded "
+                    "to review and publish them."),
+    )  # fmt: skip
     weekly_weekday = models.PositiveSmallIntegerField(
         _("weekly summary on"), default=4, validators=[MaxValueValidator(6)],
         help_text=_("The weekday the week is summed up (0 is Monday)."),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("campaign.urls")),
     path("", include("rectification.urls")),
+    path("", include("scoring.urls")),
     path("audit/", core_views.AuditEventListView.as_view(), name="audit_event_list"),
     path("jobs/<uuid:pk>/", core_views.JobDetailView.as_view(), name="job_detail"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notification_list"),

@@ -41,3 +41,47 @@ END;
         run({"postgresql": pg_forward, "sqlite": sqlite_forward}),
         run({"postgresql": pg_reverse, "sqlite": sqlite_reverse}),
     )
+
+
+def frozen_when(table: str, *, column: str, value: str, message: str) -> migrations.RunPython:
+    """A migration operation that refuses, in the database, to change a row of `table` once `column` holds
+    `value` (a published bulletin): updates on both databases, deletes on PostgreSQL (SQLite test flushes delete,
+    as for `append_only`). Rows in any other state stay editable."""
+    quoted = message.replace("'", "''")
+    pg_forward = f"""
+CREATE OR REPLACE FUNCTION {table}_frozen() RETURNS trigger AS $$
+BEGIN
+    IF OLD.{column} = '{value}' THEN
+        RAISE EXCEPTION '{quoted}';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {table}_frozen();
+"""
+    pg_reverse = f"DROP TRIGGER IF EXISTS {table}_frozen ON {table}; DROP FUNCTION IF EXISTS {table}_frozen();"
+    sqlite_forward = f"""
+CREATE TRIGGER {table}_frozen BEFORE UPDATE ON {table}
+WHEN OLD.{column} = '{value}'
+BEGIN
+    SELECT RAISE(ABORT, '{quoted}');
+END;
+"""
+    sqlite_reverse = f"DROP TRIGGER IF EXISTS {table}_frozen;"
+
+    def run(sql_by_vendor):
+        def operation(apps, schema_editor):
+            sql = sql_by_vendor.get(schema_editor.connection.vendor)
+            if sql:
+                schema_editor.execute(sql)
+
+        return operation
+
+    return migrations.RunPython(
+        run({"postgresql": pg_forward, "sqlite": sqlite_forward}),
+        run({"postgresql": pg_reverse, "sqlite": sqlite_reverse}),
+    )
