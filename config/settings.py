@@ -310,6 +310,9 @@ SPECTACULAR_SETTINGS = {
         "DailyReportStatusEnum": "campaign.choices.DailyReportStatus",
         "ReportComplianceEnum": "campaign.choices.ReportCompliance",
         "CoordinationStatusEnum": "campaign.choices.CoordinationStatus",
+        "DocumentStatusEnum": "scoring.choices.DocumentStatus",
+        "PeriodEnum": "scoring.choices.Period",
+        "MentionReasonEnum": "scoring.choices.MentionReason",
     },
 }
 

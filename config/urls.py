@@ -16,6 +16,7 @@ api_v1 = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("", include("campaign.api.urls")),
     path("", include("rectification.api.urls")),
+    path("", include("scoring.api.urls")),
 ]
 
 urlpatterns = [

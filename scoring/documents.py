@@ -50,6 +50,8 @@ def period_window(*, campaign: Campaign, period: str, end_date: datetime.date, c
 def document_list(*, user, model, campaign: Campaign | None = None) -> QuerySet:
     """The documents the user may read: the office sees drafts too; others see published versions only; the
     report to the leaders is for the office, leaders and inspectors."""
+    if not user.is_authenticated:
+        return model.objects.none()
     documents = model.objects.visible_to(user).select_related("campaign", "published_by")
     if campaign is not None:
         documents = documents.filter(campaign=campaign)
@@ -86,10 +88,12 @@ def document_compile(
     the document states). Returns the draft, or None when the period is published and no correction is open."""
     now = now or timezone.now()
     window = period_window(campaign=campaign, period=period, end_date=end_date, cutoff=now)
-    data = bulletin_data(window) if model is Bulletin else leader_report_data(window)
+    # A document is written in the office's language, whoever compiles it.
+    with translation.override(settings.LANGUAGE_CODE):
+        data = bulletin_data(window) if model is Bulletin else leader_report_data(window)
     for attempt in range(2):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
                 return _store_draft(model, campaign, period, window, data, now=now, actor=actor)
         except IntegrityError:
             # Another compile created the draft at the same moment; the second attempt replaces it.
@@ -241,7 +245,6 @@ def document_correct(*, actor, document: CompiledDocument) -> CompiledDocument:
         campaign=latest.campaign, period=latest.period, period_start=latest.period_start,
         period_end=latest.period_end, version=latest.version + 1, cutoff_at=latest.cutoff_at,
         compiled_at=latest.compiled_at, data=latest.data, lead=latest.lead,
-        correction_note=_("(say what this version corrects)"),
     )  # fmt: skip
     if model is Bulletin:
         BulletinMention.objects.bulk_create(

@@ -29,7 +29,7 @@ class CompiledDocument(models.Model):
     data = models.JSONField(_("figures"), default=dict, encoder=DjangoJSONEncoder)
     lead = models.TextField(_("lead paragraph"), blank=True)
     correction_note = models.TextField(
-        _("what this version corrects"), blank=True, help_text=_("Required for a version after the first.")
+        _("what this version corrects"), blank=True, help_text=_("Required to publish a version after the first.")
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -67,7 +67,8 @@ class CompiledDocument(models.Model):
                 name=f"{prefix}_published_has_time",
             ),
             models.CheckConstraint(
-                condition=Q(version=1) | ~Q(correction_note=""), name=f"{prefix}_correction_says_what"
+                condition=Q(version=1) | Q(status=DocumentStatus.DRAFT) | ~Q(correction_note=""),
+                name=f"{prefix}_correction_says_what",
             ),
         ]
 

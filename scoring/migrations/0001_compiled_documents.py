@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('compiled_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='compiled at')),
                 ('data', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='figures')),
                 ('lead', models.TextField(blank=True, verbose_name='lead paragraph')),
-                ('correction_note', models.TextField(blank=True, help_text='Required for a version after the first.', verbose_name='what this version corrects')),
+                ('correction_note', models.TextField(blank=True, help_text='Required to publish a version after the first.', verbose_name='what this version corrects')),
                 ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaign.campaign', verbose_name='campaign')),
                 ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 ('compiled_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='compiled at')),
                 ('data', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='figures')),
                 ('lead', models.TextField(blank=True, verbose_name='lead paragraph')),
-                ('correction_note', models.TextField(blank=True, help_text='Required for a version after the first.', verbose_name='what this version corrects')),
+                ('correction_note', models.TextField(blank=True, help_text='Required to publish a version after the first.', verbose_name='what this version corrects')),
                 ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaign.campaign', verbose_name='campaign')),
                 ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='bulletin',
-            constraint=models.CheckConstraint(condition=models.Q(('version', 1), models.Q(('correction_note', ''), _negated=True), _connector='OR'), name='bulletin_correction_says_what'),
+            constraint=models.CheckConstraint(condition=models.Q(('version', 1), ('status', 'draft'), models.Q(('correction_note', ''), _negated=True), _connector='OR'), name='bulletin_correction_says_what'),
         ),
         migrations.AddConstraint(
             model_name='bulletinmention',
@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='leaderreport',
-            constraint=models.CheckConstraint(condition=models.Q(('version', 1), models.Q(('correction_note', ''), _negated=True), _connector='OR'), name='leader_report_correction_says_what'),
+            constraint=models.CheckConstraint(condition=models.Q(('version', 1), ('status', 'draft'), models.Q(('correction_note', ''), _negated=True), _connector='OR'), name='leader_report_correction_says_what'),
         ),
         frozen_when(
             "scoring_leaderreport", column="status", value="published",

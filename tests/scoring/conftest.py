@@ -1,0 +1,2 @@
+# The light city of the ledger's tests serves the compiled documents too.
+from tests.rectification.conftest import city, media_in_tmp  # noqa: F401
