@@ -224,6 +224,34 @@ MATRIX = {
     ("api:daily-report-detail", "get", "other_report"): row(403, 404, 404, 200, 404, 200, 200),
     ("api:daily-report-unlock", "post", "own_report"): row(403, 403, 403, 403, 403, 400, 400),
     ("api:daily-report-compliance", "get", None): row(403, 400, 400, 400, 400, 400, 400),
+    # Reports to the leaders and bulletins: published ones for everyone in the campaign (the report to the leaders
+    # for the office, leaders and inspectors), drafts for the office; the office compiles, edits, publishes and
+    # corrects; a named unit's head or liaison acknowledges. Yesterday's demo documents are published.
+    ("document_list", "get", "kind_bulletin"): EVERYONE,
+    ("document_list", "get", "kind_leader_report"): EVERYONE,
+    ("document_compile", "post", "kind_bulletin"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("document_detail", "get", "bulletin"): EVERYONE,
+    ("document_detail", "get", "leader_report"): row(LOGIN, 404, 404, 200, 200, 200, 200),
+    ("document_detail", "get", "draft_bulletin"): OFFICE_ONLY,
+    ("document_action", "post", "draft_bulletin"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("mention_acknowledge", "post", "street_mention"): row(LOGIN, 404, 302, 302, 302, 302, 302),
+    # The demo's findings have no photos: a photo the bulletin does not cite is nobody's to fetch through it.
+    ("bulletin_photo", "get", "bulletin"): row(LOGIN, 404, 404, 404, 404, 404, 404),
+    ("api:leader-report-list", "get", None): API_EVERYONE,
+    ("api:leader-report-detail", "get", "leader_report"): row(403, 404, 404, 200, 200, 200, 200),
+    ("api:leader-report-compile", "post", None): API_STAFF_CREATE,
+    ("api:leader-report-edit", "post", "leader_report"): API_STAFF_CREATE,
+    ("api:leader-report-publish", "post", "leader_report"): row(403, 403, 403, 403, 403, 200, 200),
+    # The first correction starts version 2; the second is refused while it is being prepared.
+    ("api:leader-report-correct", "post", "leader_report"): row(403, 403, 403, 403, 403, 201, 400),
+    ("api:bulletin-list", "get", None): API_EVERYONE,
+    ("api:bulletin-detail", "get", "bulletin"): API_EVERYONE,
+    ("api:bulletin-detail", "get", "draft_bulletin"): row(403, 404, 404, 404, 404, 200, 200),
+    ("api:bulletin-compile", "post", None): API_STAFF_CREATE,
+    ("api:bulletin-edit", "post", "bulletin"): API_STAFF_CREATE,
+    ("api:bulletin-publish", "post", "bulletin"): row(403, 403, 403, 403, 403, 200, 200),
+    ("api:bulletin-correct", "post", "draft_bulletin"): row(403, 403, 403, 403, 403, 400, 400),
+    ("api:bulletin-acknowledge", "post", "street_mention"): row(403, 403, 200, 403, 403, 403, 403),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -309,11 +337,25 @@ def objects():
         actor=inspector, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN), source="inspection", description="争议",
         point=Point.objects.get(code="P0001"),
     )  # fmt: skip
+    from django.utils import timezone
+
     from campaign.models import CoordinationItem, DailyReport, DailyReportPhoto
+    from scoring.choices import Period
+    from scoring.documents import document_compile
+    from scoring.models import Bulletin, BulletinMention, LeaderReport
 
     own_report = DailyReport.objects.get(unit__code=OWN_UNIT)
+    bulletin = Bulletin.objects.get(campaign__slug=OWN_CAMPAIGN, status="published")
+    today = timezone.localdate()
+    draft_bulletin = document_compile(model=Bulletin, campaign=bulletin.campaign, period=Period.DAILY, end_date=today)
     other_report = DailyReport.objects.get(unit__code=OTHER_UNIT)
     return {
+        "kind_bulletin": "bulletin",
+        "kind_leader_report": "leader_report",
+        "bulletin": bulletin,
+        "leader_report": LeaderReport.objects.get(campaign__slug=OWN_CAMPAIGN, status="published"),
+        "draft_bulletin": draft_bulletin,
+        "street_mention": BulletinMention.objects.get(bulletin=bulletin, unit__code="SFS-DC-DH"),
         "own_report": own_report,
         "other_report": other_report,
         "own_report_photo": lambda: (
@@ -382,6 +424,15 @@ def request(client, name, method, obj):
 
     if name == "problem_photo":
         return client.get(reverse(name, args=[obj.problem_id, obj.pk]))
+    if name in ("document_detail", "document_action"):
+        kind = "bulletin" if obj._meta.model_name == "bulletin" else "leader_report"
+        args = [kind, obj.pk] + (["edit"] if name == "document_action" else [])
+        return getattr(client, method)(reverse(name, args=args))
+    if name == "bulletin_photo":
+        cited = [f["photo_id"] for f in obj.data["findings"] if f.get("photo_id")]
+        return client.get(reverse(name, args=[obj.pk, cited[0] if cited else 999999]))
+    if name == "api:bulletin-acknowledge":
+        return client.post(reverse(name, args=[obj.bulletin_id, obj.pk]), {}, content_type="application/json")
     if name == "daily_report_photo":
         return client.get(reverse(name, args=[obj.report_id, obj.pk]))
     if name == "campaign_switch":
