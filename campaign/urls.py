@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaign import views
+from campaign import dispatch_views, views
 
 urlpatterns = [
     path("office/", views.OfficeHomeView.as_view(), name="home_office"),
@@ -23,4 +23,17 @@ urlpatterns = [
     path("samplings/draw/", views.sampling_draw_view, name="sampling_draw"),
     path("samplings/<int:pk>/", views.SamplingDetailView.as_view(), name="sampling_detail"),
     path("imports/template/<str:kind>/", views.ImportTemplateView.as_view(), name="import_template"),
+    path("dispatch/", dispatch_views.DispatchListView.as_view(), name="dispatch_list"),
+    path("dispatch/new/", dispatch_views.DispatchCreateView.as_view(), name="dispatch_new"),
+    path("dispatch/<int:pk>/", dispatch_views.DispatchDetailView.as_view(), name="dispatch_detail"),
+    path("dispatch/<int:pk>/cancel/", dispatch_views.dispatch_cancel_view, name="dispatch_cancel"),
+    path(
+        "dispatch/targets/<int:pk>/acknowledge/", dispatch_views.dispatch_acknowledge_view, name="dispatch_acknowledge"
+    ),
+    path("dispatch/targets/<int:pk>/complete/", dispatch_views.dispatch_complete_view, name="dispatch_complete"),
+    path(
+        "dispatch/targets/<int:pk>/evidence/<int:photo_pk>/",
+        dispatch_views.dispatch_evidence_view,
+        name="dispatch_evidence",
+    ),
 ]

@@ -306,6 +306,10 @@ SPECTACULAR_SETTINGS = {
         "UnitTypeEnum": "campaign.choices.UnitType",
         "CampaignStatusEnum": "campaign.choices.CampaignStatus",
         "ProblemStatusEnum": "rectification.choices.ProblemStatus",
+        "ProblemSourceEnum": "rectification.choices.ProblemSource",
+        "DispatchTargetStatusEnum": "campaign.choices.DispatchTargetStatus",
+        "DispatchSourceEnum": "campaign.choices.DispatchSource",
+        "DispatchPriorityEnum": "campaign.choices.DispatchPriority",
     },
 }
 

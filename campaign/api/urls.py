@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from campaign.api import views
+from campaign.api import dispatch_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -18,6 +18,8 @@ router.register("command-groups", views.CommandGroupViewSet, basename="command-g
 router.register("pairings", views.PairingViewSet, basename="pairing")
 router.register("responsibilities", views.ResponsibilityViewSet, basename="responsibility")
 router.register("leader-assignments", views.LeaderAssignmentViewSet, basename="leader-assignment")
+router.register("dispatch-orders", dispatch_views.DispatchOrderViewSet, basename="dispatch-order")
+router.register("dispatch-targets", dispatch_views.DispatchTargetViewSet, basename="dispatch-target")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
