@@ -41,10 +41,17 @@ T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    """Photos written by these tests go to a temporary folder, never into var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture
+def community_head(city):
+    """The community's head (一把手), beside its liaison."""
+    from campaign.choices import MembershipRole
+    from campaign.services import membership_set
+    from core.choices import Role
+    from tests.factories import UserFactory
+
+    head = UserFactory(username="community_head", role=Role.UNIT_HEAD)
+    membership_set(actor=None, unit=city.community, user=head, role=MembershipRole.HEAD)
+    return head
 
 
 def exactly(message):
@@ -85,14 +92,14 @@ def audit_count(action):
 # Issuing ------------------------------------------------------------------------------------------------------
 
 
-def test_the_office_issues_an_order_and_each_units_people_are_told_once(city):
+def test_the_office_issues_an_order_and_each_units_people_are_told_once(city, community_head):
     order = issue(city, [city.elsewhere, city.community, city.community], content="做到日产日清")
     assert sorted(order.targets.values_list("unit__code", flat=True)) == ["LY", "XF"]
     assert order.date == timezone.localdate()
     assert (order.issued_by, order.follow_up_by) == (city.users["office"], city.users["office"])
     told = Notification.objects.filter(kind="dispatch.issued")
     assert sorted(told.values_list("recipient__username", flat=True)) == ["community_head", "liaison", "liaison_ly"]
-    notice = told.get(recipient=city.users["liaison"])
+    notice = told.get(recipient=city.users["unit"])
     assert notice.title.endswith("背街小巷积存垃圾清运")
     assert notice.link == f"/dispatch/{order.pk}/"
     assert "幸福社区" in notice.body and "做到日产日清" in notice.body
@@ -103,7 +110,7 @@ def test_the_office_issues_an_order_and_each_units_people_are_told_once(city):
     assert sorted(event.data["units"]) == sorted([city.community.pk, city.elsewhere.pk])
 
 
-@pytest.mark.parametrize("who", ["liaison", "head", "leader", "inspector"])
+@pytest.mark.parametrize("who", ["unit", "street", "leader", "inspector"])
 def test_only_the_office_issues_orders(city, who):
     with pytest.raises(DomainError, match=exactly("Only the command office issues dispatch orders.")) as refused:
         dispatch_order_issue(actor=city.users[who], campaign=city.campaign, units=[city.community], title="x",
@@ -138,7 +145,7 @@ def test_bad_orders_are_refused_with_reasons_and_create_nothing(city):
 
 
 def test_a_meeting_commitment_is_recorded_with_the_meeting_and_its_owner(city):
-    office2 = type(city.users["office"]).objects.create(username="office2", full_name="李娜", role="staff")
+    office2 = city.users["office2"]
     order = issue(city, source=DispatchSource.MEETING, meeting="第12次创城调度会", follow_up_by=office2,
                   priority=DispatchPriority.URGENT)  # fmt: skip
     order.refresh_from_db()
@@ -150,7 +157,7 @@ def test_a_meeting_commitment_is_recorded_with_the_meeting_and_its_owner(city):
 # Answering ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["head", "leader", "inspector", "office", "admin", "other"])
+@pytest.mark.parametrize("who", ["street", "leader", "inspector", "office", "admin", "other_unit"])
 def test_only_the_named_units_own_head_or_liaison_answers(city, who):
     """Not the street above the community, not its leader, not the office on its behalf."""
     target = target_of(issue(city), city.community)
@@ -165,23 +172,23 @@ def test_only_the_named_units_own_head_or_liaison_answers(city, who):
     assert not audit_count("campaign.dispatch.acknowledge") and not audit_count("campaign.dispatch.complete")
 
 
-def test_the_units_head_and_liaison_both_answer(city):
+def test_the_units_head_and_liaison_both_answer(city, community_head):
     order = issue(city)
-    target = dispatch_acknowledge(actor=city.users["community_head"], target=target_of(order, city.community))
-    assert target.acknowledged_by == city.users["community_head"]
-    target = dispatch_complete(actor=city.users["liaison"], target=target, note="已清运3处")
-    assert (target.completed_by, target.completion_note) == (city.users["liaison"], "已清运3处")
-    assert target.acknowledged_by == city.users["community_head"]
+    target = dispatch_acknowledge(actor=community_head, target=target_of(order, city.community))
+    assert target.acknowledged_by == community_head
+    target = dispatch_complete(actor=city.users["unit"], target=target, note="已清运3处")
+    assert (target.completed_by, target.completion_note) == (city.users["unit"], "已清运3处")
+    assert target.acknowledged_by == community_head
 
 
-def test_acknowledging_and_reporting_done_twice_are_harmless(city):
+def test_acknowledging_and_reporting_done_twice_are_harmless(city, community_head):
     target = target_of(issue(city), city.community)
-    first = dispatch_acknowledge(actor=city.users["liaison"], target=target)
-    again = dispatch_acknowledge(actor=city.users["community_head"], target=target)
-    assert (again.acknowledged_at, again.acknowledged_by) == (first.acknowledged_at, city.users["liaison"])
+    first = dispatch_acknowledge(actor=city.users["unit"], target=target)
+    again = dispatch_acknowledge(actor=community_head, target=target)
+    assert (again.acknowledged_at, again.acknowledged_by) == (first.acknowledged_at, city.users["unit"])
     assert audit_count("campaign.dispatch.acknowledge") == 1
-    done = dispatch_complete(actor=city.users["liaison"], target=target, note="已清运", photos=[a_photo()])
-    twice = dispatch_complete(actor=city.users["liaison"], target=target, note="再报一次", photos=[a_photo("blue")])
+    done = dispatch_complete(actor=city.users["unit"], target=target, note="已清运", photos=[a_photo()])
+    twice = dispatch_complete(actor=city.users["unit"], target=target, note="再报一次", photos=[a_photo("blue")])
     assert (twice.completed_at, twice.completion_note) == (done.completed_at, "已清运")
     assert DispatchEvidence.objects.filter(target=target).count() == 1
     assert audit_count("campaign.dispatch.complete") == 1
@@ -191,32 +198,33 @@ def test_reporting_done_acknowledges_needs_a_note_and_takes_photos_if_any(city):
     order = issue(city, [city.community, city.elsewhere])
     target = target_of(order, city.community)
     with pytest.raises(DomainError, match=exactly("Say what was done.")) as refused:
-        dispatch_complete(actor=city.users["liaison"], target=target, note="  ", photos=[a_photo()])
+        dispatch_complete(actor=city.users["unit"], target=target, note="  ", photos=[a_photo()])
     assert refused.value.code == "note_required" and not DispatchEvidence.objects.exists()
-    done = dispatch_complete(actor=city.users["liaison"], target=target, note="已清运", photos=[a_photo(), a_photo()])
-    assert done.acknowledged_at == done.completed_at and done.acknowledged_by == city.users["liaison"]
-    assert [p.uploaded_by for p in done.evidence.all()] == [city.users["liaison"]] * 2
+    done = dispatch_complete(actor=city.users["unit"], target=target, note="已清运", photos=[a_photo(), a_photo()])
+    assert done.acknowledged_at == done.completed_at and done.acknowledged_by == city.users["unit"]
+    assert [p.uploaded_by for p in done.evidence.all()] == [city.users["unit"]] * 2
     # Photos are optional: an order with nothing to photograph is reported with a note.
-    plain = dispatch_complete(actor=city.users["other"], target=target_of(order, city.elsewhere), note="已召开专题会")
+    elsewhere = target_of(order, city.elsewhere)
+    plain = dispatch_complete(actor=city.users["other_unit"], target=elsewhere, note="已召开专题会")
     assert plain.completed_at is not None and not plain.evidence.exists()
     event = AuditEvent.objects.filter(action="campaign.dispatch.complete").first()
     assert event.data["late"] is False
 
 
-def test_a_cancelled_order_takes_no_answers_and_the_units_are_told(city):
+def test_a_cancelled_order_takes_no_answers_and_the_units_are_told(city, community_head):
     order = issue(city, [city.community, city.elsewhere])
     target = target_of(order, city.community)
     with pytest.raises(DomainError, match=exactly("Say why the order is cancelled.")):
         dispatch_order_cancel(actor=city.users["office"], order=order, reason=" ")
     with pytest.raises(DomainError, match=exactly("Only the command office cancels dispatch orders.")):
-        dispatch_order_cancel(actor=city.users["liaison"], order=order, reason="不需要了")
+        dispatch_order_cancel(actor=city.users["unit"], order=order, reason="不需要了")
     cancelled = dispatch_order_cancel(actor=city.users["office"], order=order, reason="已并入第13次调度会部署")
     assert cancelled.is_cancelled and cancelled.cancel_reason == "已并入第13次调度会部署"
     again = dispatch_order_cancel(actor=city.users["office"], order=order, reason="另一个理由")
     assert (again.cancelled_at, again.cancel_reason) == (cancelled.cancelled_at, "已并入第13次调度会部署")
     assert audit_count("campaign.dispatch.cancel") == 1
-    for answer in (lambda: dispatch_acknowledge(actor=city.users["liaison"], target=target),
-                   lambda: dispatch_complete(actor=city.users["liaison"], target=target, note="已完成")):  # fmt: skip
+    for answer in (lambda: dispatch_acknowledge(actor=city.users["unit"], target=target),
+                   lambda: dispatch_complete(actor=city.users["unit"], target=target, note="已完成")):  # fmt: skip
         with pytest.raises(DomainError, match=exactly("The order was cancelled: 已并入第13次调度会部署")) as refused:
             answer()
         assert refused.value.code == "cancelled"
@@ -227,7 +235,7 @@ def test_a_cancelled_order_takes_no_answers_and_the_units_are_told(city):
 
 def test_an_order_every_unit_has_done_cannot_be_cancelled(city):
     order = issue(city)
-    dispatch_complete(actor=city.users["liaison"], target=target_of(order, city.community), note="已完成")
+    dispatch_complete(actor=city.users["unit"], target=target_of(order, city.community), note="已完成")
     with pytest.raises(DomainError, match=exactly("Every unit has reported this order done")):
         dispatch_order_cancel(actor=city.users["office"], order=order, reason="撤回")
     assert not DispatchOrder.objects.get(pk=order.pk).is_cancelled
@@ -240,8 +248,8 @@ def states(city):
     """Five dispatched units, one in each state as of T0 + 2 days: issued, acknowledged, done, overdue, cancelled."""
     later = T0 + datetime.timedelta(days=3)
     open_order = issue(city, [city.community, city.neighbour, city.elsewhere], now=T0, deadline=later)
-    dispatch_acknowledge(actor=city.users["liaison"], target=target_of(open_order, city.community))
-    dispatch_complete(actor=city.users["other"], target=target_of(open_order, city.elsewhere), note="已完成")
+    dispatch_acknowledge(actor=city.users["unit"], target=target_of(open_order, city.community))
+    dispatch_complete(actor=city.users["other_unit"], target=target_of(open_order, city.elsewhere), note="已完成")
     late_order = issue(city, [city.street], now=T0, deadline=T0 + datetime.timedelta(days=1), title="逾期")
     cancelled = issue(city, [city.neighbour], now=T0, deadline=later, title="撤销")
     dispatch_order_cancel(actor=city.users["office"], order=cancelled, reason="不再需要")
@@ -276,7 +284,7 @@ def test_the_bulletins_overdue_list_is_as_the_day_stood(city):
     assert overdue == [expected[S.OVERDUE]]
     assert list(dispatch_overdue_targets(campaign=city.campaign, date=T0.date())) == []
     # Reported done today, it stays overdue on that past day's list, and leaves today's.
-    dispatch_complete(actor=city.users["head"], target=expected[S.OVERDUE], note="已补办")
+    dispatch_complete(actor=city.users["street"], target=expected[S.OVERDUE], note="已补办")
     assert list(dispatch_overdue_targets(campaign=city.campaign, date=day_after)) == [expected[S.OVERDUE]]
     today = timezone.localdate()
     remaining = set(dispatch_overdue_targets(campaign=city.campaign, date=today))
@@ -292,10 +300,10 @@ def test_counts_and_a_units_orders(city):
     assert counts == {"背街小巷积存垃圾清运": (3, 2, 1, 0), "逾期": (1, 0, 0, 1), "撤销": (1, 0, 0, 0)}
     # A community sees its own part of an order naming several.
     mine = {o.title: (o.target_count, [t.unit.code for t in o.shown_targets])
-            for o in dispatch_order_list(user=city.users["liaison"], now=now)}  # fmt: skip
+            for o in dispatch_order_list(user=city.users["unit"], now=now)}  # fmt: skip
     assert mine == {"背街小巷积存垃圾清运": (1, ["XF"])}
     assert [t.state for t in dispatch_targets_of_unit(unit=city.street, now=now)] == [S.OVERDUE]
-    assert dispatch_counters(user=city.users["head"], campaign=city.campaign, now=now) == {
+    assert dispatch_counters(user=city.users["street"], campaign=city.campaign, now=now) == {
         "open": 1, "unacknowledged": 1, "due_today": 0, "overdue": 1,
     }  # fmt: skip
     # A leader counts the units they oversee: the street and its two communities.
@@ -324,14 +332,14 @@ def test_the_office_issues_an_order_on_the_form(client, city):
     response = client.post("/dispatch/new/", {**data, "meeting": "x", "deadline": "2020-01-01T10:00",
                                               "date": "2020-01-01"})  # fmt: skip
     assert response.context["form"].errors == {"deadline": ["The deadline has passed already."]}
-    client.force_login(city.users["liaison"])
+    client.force_login(city.users["unit"])
     assert client.get("/dispatch/new/").status_code == 404
 
 
 def test_a_unit_acknowledges_and_reports_done_on_the_orders_page(client, city):
     order = issue(city, [city.community, city.elsewhere], content="清理楼道堆放杂物")
     target = target_of(order, city.community)
-    client.force_login(city.users["liaison"])
+    client.force_login(city.users["unit"])
     page = client.get(f"/dispatch/{order.pk}/").content.decode()
     assert "清理楼道堆放杂物" in page and "幸福社区" in page and "柳荫社区" not in page
     assert f"/dispatch/targets/{target.pk}/acknowledge/" in page and "Cancel the order" not in page
@@ -348,12 +356,12 @@ def test_a_unit_acknowledges_and_reports_done_on_the_orders_page(client, city):
     response = client.get(f"/dispatch/targets/{target.pk}/evidence/{photo.pk}/")
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     # The street's head sees the answer but does not answer for the community.
-    client.force_login(city.users["head"])
+    client.force_login(city.users["street"])
     assert client.get(f"/dispatch/targets/{target.pk}/evidence/{photo.pk}/?size=thumb").status_code == 200
     response = client.post(f"/dispatch/targets/{target.pk}/complete/", {"note": "x"}, follow=True)
     assert "Only the head or a liaison of 幸福社区 answers this order." in response.content.decode()
     # Another community sees neither the answer nor the photo.
-    client.force_login(city.users["other"])
+    client.force_login(city.users["other_unit"])
     assert client.get(f"/dispatch/targets/{target.pk}/evidence/{photo.pk}/").status_code == 404
     assert client.post(f"/dispatch/targets/{target.pk}/acknowledge/").status_code == 404
     assert "已清理" not in client.get(f"/dispatch/{order.pk}/").content.decode()
@@ -369,13 +377,13 @@ def test_the_office_cancels_on_the_orders_page(client, city):
     client.post(f"/dispatch/{order.pk}/cancel/", {"reason": "任务调整"})
     assert DispatchOrder.objects.get(pk=order.pk).cancel_reason == "任务调整"
     assert "Cancelled at" in client.get(f"/dispatch/{order.pk}/").content.decode()
-    client.force_login(city.users["liaison"])
+    client.force_login(city.users["unit"])
     assert client.post(f"/dispatch/{order.pk}/cancel/", {"reason": "x"}).status_code == 404
 
 
 def test_the_list_renders_for_a_unit_and_for_the_office_and_home_shows_the_counts(client, city):
     states(city)
-    client.force_login(city.users["head"])
+    client.force_login(city.users["street"])
     page = client.get("/dispatch/").content.decode()
     assert "逾期" in page and "My units only" in page and "Issue an order" not in page
     home = client.get("/my-units/").content.decode()
@@ -415,10 +423,10 @@ def test_the_list_filters(client, city):
     assert titles(client.get("/dispatch/", {"unit": city.community.pk, "overdue": "false"})) == []
     assert titles(client.get("/dispatch/", {"date_after": "not a date"})) == []
     # "My units only": the street's head has the street's own order, not its communities'.
-    client.force_login(city.users["head"])
+    client.force_login(city.users["street"])
     assert titles(client.get("/dispatch/")) == ["撤销", "背街小巷积存垃圾清运", "逾期"]
     assert titles(client.get("/dispatch/", {"mine": "true"})) == ["逾期"]
-    client.force_login(city.users["other"])
+    client.force_login(city.users["other_unit"])
     assert titles(client.get("/dispatch/", {"status": "overdue"})) == ["会议承诺"]
 
 
@@ -436,10 +444,11 @@ def test_the_list_exports_to_excel(client, city):
     row = dict(zip(header, rows[1], strict=True))
     assert (row["Title"], row["Units and status"]) == ("逾期", "东华街道（Overdue）")
     assert (row["Units"], row["Acknowledged"], row["Done"], row["Overdue"]) == (1, 0, 0, 1)
-    assert (row["Followed up by"], row["Issued by"], row["Source"]) == ("王敏", "王敏", "Daily dispatch (日调度)")
+    office = str(city.users["office"])
+    assert (row["Followed up by"], row["Issued by"], row["Source"]) == (office, office, "Daily dispatch (日调度)")
     assert AuditEvent.objects.filter(action="export.xlsx").exists()
     # A unit's export holds what it sees: its own part of each order.
-    client.force_login(city.users["liaison"])
+    client.force_login(city.users["unit"])
     sheet = load_workbook(io.BytesIO(client.get("/dispatch/", {"export": "xlsx"}).content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[4] for r in rows[1:]] == ["背街小巷积存垃圾清运"]
@@ -457,13 +466,13 @@ def test_the_list_page_costs_the_same_queries_at_two_sizes(client, city):
     def add(number):
         for n in range(number):
             order = issue(city, [city.community, city.neighbour, city.elsewhere], title=f"调度{n}")
-            dispatch_complete(actor=city.users["liaison"], target=target_of(order, city.community), note="已完成",
+            dispatch_complete(actor=city.users["unit"], target=target_of(order, city.community), note="已完成",
                               photos=[a_photo()])  # fmt: skip
 
     add(2)
-    small = {who: count(who) for who in ("office", "liaison", "head")}
+    small = {who: count(who) for who in ("office", "unit", "street")}
     add(12)
-    assert {who: count(who) for who in ("office", "liaison", "head")} == small
+    assert {who: count(who) for who in ("office", "unit", "street")} == small
 
 
 def test_the_orders_page_costs_the_same_queries_with_more_units_and_photos(client, city):
@@ -472,9 +481,10 @@ def test_the_orders_page_costs_the_same_queries_with_more_units_and_photos(clien
     with CaptureQueriesContext(connection) as few:
         assert client.get(f"/dispatch/{order.pk}/").status_code == 200
     more = issue(city, [city.community, city.neighbour, city.elsewhere, city.street])
-    dispatch_complete(actor=city.users["liaison"], target=target_of(more, city.community), note="x",
+    dispatch_complete(actor=city.users["unit"], target=target_of(more, city.community), note="x",
                       photos=[a_photo(), a_photo()])  # fmt: skip
-    dispatch_complete(actor=city.users["other"], target=target_of(more, city.elsewhere), note="y", photos=[a_photo()])
+    dispatch_complete(actor=city.users["other_unit"], target=target_of(more, city.elsewhere), note="y",
+                      photos=[a_photo()])  # fmt: skip
     with CaptureQueriesContext(connection) as many:
         assert client.get(f"/dispatch/{more.pk}/").status_code == 200
     assert len(many) == len(few)

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.usefixtures("english")
 ORDERS, TARGETS = "/api/v1/dispatch-orders/", "/api/v1/dispatch-targets/"
 
 
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def login(client, city, who):
     client.force_login(city.users[who])
     return client
@@ -69,7 +64,9 @@ def test_the_office_issues_through_the_api(client, city):
     assert sorted((t["unit_name"], t["status"]) for t in body["targets"]) == [("幸福社区", "issued"),
                                                                                ("柳荫社区", "issued")]  # fmt: skip
     assert body["date"] == timezone.localdate().isoformat()
-    assert Notification.objects.filter(kind="dispatch.issued").count() == 3
+    # The liaisons of the two communities are told.
+    told = Notification.objects.filter(kind="dispatch.issued").values_list("recipient__username", flat=True)
+    assert sorted(told) == ["liaison", "liaison_ly"]
 
 
 def test_bad_orders_are_refused_with_reasons(client, city):
@@ -94,7 +91,7 @@ def test_bad_orders_are_refused_with_reasons(client, city):
     assert not DispatchOrder.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["liaison", "head", "leader", "inspector"])
+@pytest.mark.parametrize("who", ["unit", "street", "leader", "inspector"])
 def test_only_the_office_issues_and_cancels(client, city, who):
     order = issue(city, [city.community])
     login(client, city, who)
@@ -118,7 +115,7 @@ def test_the_office_cancels_through_the_api(client, city):
     assert post(client, url, {"reason": "again"}).json()["cancel_reason"] == "任务调整"
     assert post(client, f"{ORDERS}999999/cancel/", {"reason": "x"}).status_code == 404
     done = issue(city, [city.community], title="已完成")
-    dispatch_complete(actor=city.users["liaison"], target=target_of(done, city.community), note="已完成")
+    dispatch_complete(actor=city.users["unit"], target=target_of(done, city.community), note="已完成")
     response = post(client, f"{ORDERS}{done.pk}/cancel/", {"reason": "x"})
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
 
@@ -127,7 +124,7 @@ def test_a_unit_acknowledges_and_reports_done_through_the_api(client, city):
     order = issue(city, [city.community, city.elsewhere])
     target = target_of(order, city.community)
     url = f"{TARGETS}{target.pk}/"
-    login(client, city, "liaison")
+    login(client, city, "unit")
     response = post(client, f"{url}acknowledge/")
     assert response.status_code == 200 and response.json()["status"] == "acknowledged"
     assert post(client, f"{url}acknowledge/").status_code == 200  # again: harmless
@@ -140,7 +137,7 @@ def test_a_unit_acknowledges_and_reports_done_through_the_api(client, city):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["status"], body["completion_note"]) == ("done", "已清运")
-    assert body["completed_by"] == body["acknowledged_by"] == city.users["liaison"].pk
+    assert body["completed_by"] == body["acknowledged_by"] == city.users["unit"].pk
     assert len(body["evidence"]) == 2
     assert body["evidence"][0]["url"].startswith(f"/dispatch/targets/{target.pk}/evidence/")
     assert client.get(body["evidence"][0]["thumbnail_url"]).status_code == 200
@@ -154,7 +151,7 @@ def test_who_may_answer_through_the_api(client, city):
     target = target_of(order, city.community)
     url = f"{TARGETS}{target.pk}/"
     # The street's head sees the community's part but does not answer for it: 403 before the body is read.
-    login(client, city, "head")
+    login(client, city, "street")
     assert client.get(url).status_code == 200
     response = post(client, f"{url}acknowledge/")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
@@ -165,7 +162,7 @@ def test_who_may_answer_through_the_api(client, city):
     login(client, city, "admin")
     assert post(client, f"{url}complete/", {"note": "代报"}).status_code == 403
     # Another community does not learn it exists.
-    login(client, city, "other")
+    login(client, city, "other_unit")
     assert client.get(url).status_code == 404
     assert post(client, f"{url}acknowledge/").status_code == 404
     assert post(client, f"{url}complete/", {"note": "x"}).status_code == 404
@@ -174,7 +171,7 @@ def test_who_may_answer_through_the_api(client, city):
     assert not AuditEvent.objects.filter(action__startswith="campaign.dispatch.a").exists()
     # A cancelled order takes no answer: 400 with the reason.
     dispatch_order_cancel(actor=city.users["office"], order=order, reason="任务调整")
-    login(client, city, "liaison")
+    login(client, city, "unit")
     response = post(client, f"{url}acknowledge/")
     assert response.status_code == 400 and response.json()["error"] == {
         "code": "cancelled", "message": "The order was cancelled: 任务调整",
@@ -185,7 +182,7 @@ def test_filters_and_scope(client, city):
     late = issue(city, [city.street], title="逾期", now=timezone.now() - datetime.timedelta(days=3),
                  deadline=timezone.now() - datetime.timedelta(days=1))  # fmt: skip
     both = issue(city, [city.community, city.elsewhere], title="两个社区", priority="urgent")
-    dispatch_complete(actor=city.users["other"], target=target_of(both, city.elsewhere), note="已完成")
+    dispatch_complete(actor=city.users["other_unit"], target=target_of(both, city.elsewhere), note="已完成")
     login(client, city, "office")
 
     def ids(url, **params):
@@ -211,14 +208,14 @@ def test_filters_and_scope(client, city):
     assert client.get(ORDERS, {"status": "whatever"}).status_code == 400
     assert client.get(ORDERS, {"date": "yesterday"}).status_code == 400
     # A unit sees its own part of an order naming several, and nothing of the others'.
-    login(client, city, "liaison")
+    login(client, city, "unit")
     orders = client.get(ORDERS).json()["results"]
     assert [(o["id"], o["target_count"], [t["unit_name"] for t in o["targets"]]) for o in orders] == [
         (both.pk, 1, ["幸福社区"])
     ]
     assert ids(TARGETS) == [target_of(both, city.community).pk]
     assert client.get(f"{ORDERS}{late.pk}/").status_code == 404
-    login(client, city, "head")
+    login(client, city, "street")
     assert ids(ORDERS, mine="true") == [late.pk]
     assert ids(TARGETS, mine="true") == [target_of(late, city.street).pk]
 
@@ -235,12 +232,12 @@ def test_the_api_lists_cost_the_same_queries_at_two_sizes(client, city):
     def add(number):
         for n in range(number):
             order = issue(city, [city.community, city.neighbour, city.elsewhere], title=f"调度{n}")
-            response = login(client, city, "liaison").post(
+            response = login(client, city, "unit").post(
                 f"{TARGETS}{target_of(order, city.community).pk}/complete/", {"note": "已完成", "photos": [a_jpeg()]}
             )
             assert response.status_code == 200
 
     add(2)
-    small = {who: count(who) for who in ("office", "liaison", "leader")}
+    small = {who: count(who) for who in ("office", "unit", "leader")}
     add(10)
-    assert {who: count(who) for who in ("office", "liaison", "leader")} == small
+    assert {who: count(who) for who in ("office", "unit", "leader")} == small
