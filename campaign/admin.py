@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import (
     Campaign,
+    DispatchOrder,
+    DispatchTarget,
     Grid,
     Indicator,
     IndicatorSystem,
@@ -145,3 +147,22 @@ class OperationStandardAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["point_type__campaign", "point_type"]
     search_fields = ["indicator__code", "indicator__name", "text"]
     raw_id_fields = ["indicator"]
+
+
+class DispatchTargetInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DispatchTarget
+    extra = 0
+    fields = ["unit", "acknowledged_at", "acknowledged_by", "completed_at", "completed_by", "completion_note"]
+    readonly_fields = fields
+
+
+@admin.register(DispatchOrder)
+class DispatchOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: orders are issued, cancelled and answered on the dispatch pages and the API, which notify the
+    units and write the audit log."""
+
+    list_display = ["date", "title", "priority", "source", "deadline", "follow_up_by", "cancelled_at", "campaign"]
+    list_filter = ["campaign", "source", "priority", "date"]
+    search_fields = ["title", "content", "meeting"]
+    date_hierarchy = "date"
+    inlines = [DispatchTargetInline]

@@ -1,6 +1,7 @@
 """The demo city, built through the same services the app uses. Running it again changes nothing."""
 
 import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,8 +11,10 @@ from pathlib import Path
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
-from campaign.choices import CampaignStatus, CityLevel, TitleLevel
+from campaign.choices import CampaignStatus, CityLevel, DispatchPriority, DispatchSource, TitleLevel
+from campaign.dispatch import dispatch_acknowledge, dispatch_complete, dispatch_order_issue
 from campaign.imports import (
     GridImport,
     IndicatorImport,
@@ -21,9 +24,10 @@ from campaign.imports import (
     TaskAssignmentImport,
     UnitGroupImport,
 )
-from campaign.models import Campaign, DailyReport, Point, Unit
+from campaign.models import Campaign, DailyReport, DispatchOrder, DispatchTarget, Point, Unit
 from campaign.services import campaign_create, leader_assign, membership_set, unit_create, unit_update
 from core.choices import Role
+from core.images import image_clean
 from core.models import User
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -44,6 +48,8 @@ OFFICE_PERMISSIONS = [
     ("campaign", "point"),
     ("campaign", "responsibility"),
     ("campaign", "operationstandard"),
+    ("campaign", "dispatchorder"),
+    ("campaign", "dispatchtarget"),
     ("django_celery_beat", "periodictask"),
     ("django_celery_beat", "crontabschedule"),
     ("django_celery_beat", "intervalschedule"),
@@ -182,6 +188,7 @@ def seed_demo() -> SeedResult:
     for row in _read("road_sections.csv"):
         leader = User.objects.get(username=row["username"])
         leader_assign(actor=None, point=points[row["point_code"]], leader=leader, note=row["note"])
+    seed_demo_dispatch(campaign)
     for step in SEED_STEPS:
         step(campaign)
     # After the other apps' steps: a report's self-found problems go into the ledger, which the rectification
@@ -235,3 +242,50 @@ def _seed_daily_reports(campaign: Campaign) -> None:
             actor=User.objects.get(username=username), unit=units[unit_code], date=day,
             now=deadline + timedelta(minutes=minutes), **fields,
         )  # fmt: skip
+
+
+def seed_demo_dispatch(campaign: Campaign) -> None:
+    """Three dispatch orders, only into a campaign without any, issued and answered through the services by the
+    people who would: a commitment made at a dispatch meeting (acknowledged by the street), an urgent order whose
+    deadline passed yesterday (one community acknowledged it, the other never answered), and a leader's instruction
+    that 幸福社区 reported done with a note and a photo."""
+    if DispatchOrder.objects.filter(campaign=campaign).exists():
+        return
+    users = {user.username: user for user in User.objects.filter(username__in=[
+        "office", "head_street", "liaison_community", "liaison_bureau", "liaison_west"])}  # fmt: skip
+    units = {unit.code: unit for unit in Unit.objects.filter(campaign=campaign)}
+    now = timezone.now()
+    evening = timezone.localtime(now).replace(hour=18, minute=0, second=0, microsecond=0)
+
+    def answer(order, code, who, note=""):
+        target = DispatchTarget.objects.get(order=order, unit=units[code])
+        if note:
+            buffer = io.BytesIO()
+            Image.new("RGB", (640, 480), "#3e7cb0").save(buffer, "JPEG")
+            dispatch_complete(actor=users[who], target=target, note=note, photos=[image_clean(buffer.getvalue())])
+        else:
+            dispatch_acknowledge(actor=users[who], target=target)
+
+    office = users["office"]
+    meeting = dispatch_order_issue(
+        actor=office, campaign=campaign, units=[units["SFS-DC-DH"]], source=DispatchSource.MEETING,
+        meeting="第12次创城工作调度会", priority=DispatchPriority.IMPORTANT, title="东华路沿街商铺门前三包落实到位",
+        content="会上东华街道承诺：三日内完成东华路沿街商铺门前三包责任书签订，清理占道经营和乱堆乱放。",
+        deadline=evening + timedelta(days=3), follow_up_by=office,
+    )  # fmt: skip
+    answer(meeting, "SFS-DC-DH", "head_street")
+    overdue = dispatch_order_issue(
+        actor=office, campaign=campaign, units=[units["SFS-XC-XH-LY"], units["SFS-DC-DH-HP"]],
+        now=now - timedelta(days=3), priority=DispatchPriority.URGENT, title="背街小巷积存垃圾限时清运",
+        content="对辖区背街小巷、楼院死角积存垃圾开展集中清运，做到日产日清，完成后上传整改照片。",
+        deadline=evening - timedelta(days=1),
+    )  # fmt: skip
+    answer(overdue, "SFS-XC-XH-LY", "liaison_west")
+    instruction = dispatch_order_issue(
+        actor=office, campaign=campaign, units=[units["SFS-DC-DH-XF"], units["SFS-B-CGJ"]],
+        now=now - timedelta(days=1), source=DispatchSource.INSTRUCTION, meeting="市创城指挥部指挥长批示",
+        title="公益广告宣传栏破损更新", content="全面排查辖区公益广告宣传栏，破损、褪色的三日内更新到位。",
+        deadline=evening + timedelta(days=2),
+    )  # fmt: skip
+    answer(instruction, "SFS-DC-DH-XF", "liaison_community", note="已排查宣传栏6处，更新破损褪色宣传画2幅。")
+    answer(instruction, "SFS-B-CGJ", "liaison_bureau")

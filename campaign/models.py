@@ -1063,6 +1063,21 @@ class DispatchOrder(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        errors = {}
+        if self.deadline and self.date and timezone.localdate(self.deadline) < self.date:
+            errors["deadline"] = _("The deadline comes before the dispatch date.")
+        if self.source == DispatchSource.MEETING:
+            # A commitment made at a meeting is recorded with the meeting and an owner, or it gets lost.
+            if not self.meeting.strip():
+                errors["meeting"] = _("Name the meeting the commitment was made at.")
+            if self.follow_up_by_id is None:
+                errors["follow_up_by"] = _("A commitment needs someone at the office who follows it up.")
+        if self.follow_up_by_id is not None and not self.follow_up_by.is_office:
+            errors["follow_up_by"] = _("Orders are followed up by a member of the command office.")
+        if errors:
+            raise ValidationError(errors)
+
     @staticmethod
     def scope_q(paths):
         return Q(pk__in=DispatchTarget.objects.filter(paths_q("unit", paths)).values("order_id"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaign import daily_views, views
+from campaign import daily_views, dispatch_views, views
 
 urlpatterns = [
     path("office/", views.OfficeHomeView.as_view(), name="home_office"),
@@ -34,4 +34,17 @@ urlpatterns = [
     path("coordination/", daily_views.CoordinationListView.as_view(), name="coordination_list"),
     path("coordination/<int:pk>/", daily_views.coordination_item_view, name="coordination_item"),
     path("daily-cycle/settings/", daily_views.DailyCycleSettingsView.as_view(), name="daily_settings"),
+    path("dispatch/", dispatch_views.DispatchListView.as_view(), name="dispatch_list"),
+    path("dispatch/new/", dispatch_views.DispatchCreateView.as_view(), name="dispatch_new"),
+    path("dispatch/<int:pk>/", dispatch_views.DispatchDetailView.as_view(), name="dispatch_detail"),
+    path("dispatch/<int:pk>/cancel/", dispatch_views.dispatch_cancel_view, name="dispatch_cancel"),
+    path(
+        "dispatch/targets/<int:pk>/acknowledge/", dispatch_views.dispatch_acknowledge_view, name="dispatch_acknowledge"
+    ),
+    path("dispatch/targets/<int:pk>/complete/", dispatch_views.dispatch_complete_view, name="dispatch_complete"),
+    path(
+        "dispatch/targets/<int:pk>/evidence/<int:photo_pk>/",
+        dispatch_views.dispatch_evidence_view,
+        name="dispatch_evidence",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from campaign.choices import CampaignStatus, IndicatorKind, UnitType
+from campaign.dispatch import dispatch_counters
 from campaign.exports import manual_columns, manual_row
 from campaign.filters import CriterionTaskFilterSet, ManualFilterSet, UnitPageFilterSet
 from campaign.forms import ImportForm, ResponsibilityForm
@@ -118,6 +119,8 @@ class MyUnitsHomeView(CampaignHomeMixin, TemplateView):
         context["is_leader"] = self.request.user.role == Role.LEADER
         if context["is_leader"] and campaign is not None:
             context["my_points"] = points_assigned_to(user=self.request.user, campaign=campaign)
+        if campaign is not None:
+            context["dispatch"] = dispatch_counters(user=self.request.user, campaign=campaign)
         return context
 
 

@@ -313,6 +313,10 @@ SPECTACULAR_SETTINGS = {
         "DocumentStatusEnum": "scoring.choices.DocumentStatus",
         "PeriodEnum": "scoring.choices.Period",
         "MentionReasonEnum": "scoring.choices.MentionReason",
+        "ProblemSourceEnum": "rectification.choices.ProblemSource",
+        "DispatchTargetStatusEnum": "campaign.choices.DispatchTargetStatus",
+        "DispatchSourceEnum": "campaign.choices.DispatchSource",
+        "DispatchPriorityEnum": "campaign.choices.DispatchPriority",
     },
 }
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from campaign.choices import ReportCompliance
 from campaign.daily_reports import report_compliance
+from campaign.dispatch import dispatch_overdue_targets
 from campaign.models import Campaign, CoordinationItem, DailyReport, DispatchTarget
 from rectification.choices import CLOSED_STATUSES, ProblemSource, ProblemStatus
 from rectification.models import Problem, ProblemPhoto
@@ -187,7 +188,8 @@ def findings(window: Window, *, limit: int | None = None) -> tuple[list[dict], i
 
 def dispatch_section(window: Window, *, limit: int | None = None) -> dict:
     """Dispatch orders due in the window: how many units were to act, how many did, and the overdue ones (all
-    orders overdue at the cut-off, however old), listed and counted per unit. Three or four queries."""
+    orders overdue at the cut-off, however old, as `campaign.dispatch` defines them), listed and counted per unit.
+    Three or four queries."""
     targets = DispatchTarget.objects.filter(order__campaign=window.campaign, order__cancelled_at__isnull=True)
     due = targets.filter(order__deadline__gte=window.start, order__deadline__lt=window.end).aggregate(
         due=Count("pk"),
@@ -195,8 +197,7 @@ def dispatch_section(window: Window, *, limit: int | None = None) -> dict:
         done_on_time=Count("pk", filter=Q(completed_at__isnull=False, completed_at__lte=F("order__deadline"))),
     )
     overdue = (
-        targets.filter(order__deadline__lt=window.cutoff, order__issued_at__lte=window.cutoff)
-        .filter(Q(completed_at__isnull=True) | Q(completed_at__gt=window.cutoff))
+        dispatch_overdue_targets(campaign=window.campaign, date=window.end_date, at=window.cutoff)
         .order_by("order__deadline", "unit__path")
         .values("order_id", "order__title", "order__deadline", "unit_id", "unit__name", "unit__code")
     )

@@ -252,6 +252,42 @@ MATRIX = {
     ("api:bulletin-publish", "post", "bulletin"): row(403, 403, 403, 403, 403, 200, 200),
     ("api:bulletin-correct", "post", "draft_bulletin"): row(403, 403, 403, 403, 403, 400, 400),
     ("api:bulletin-acknowledge", "post", "street_mention"): row(403, 403, 200, 403, 403, 403, 403),
+    # Daily dispatch: the office issues and cancels; the named unit's own head or liaison answers (幸福社区's liaison
+    # here); the street above it, its leader, inspectors and the office see the order but do not answer for it.
+    ("dispatch_list", "get", None): EVERYONE,
+    ("dispatch_new", "get", None): OFFICE_ONLY,
+    # An empty form is shown again with its errors; nothing is issued.
+    ("dispatch_new", "post", None): row(LOGIN, 404, 404, 404, 404, 200, 200),
+    ("dispatch_detail", "get", "own_dispatch"): EVERYONE,
+    ("dispatch_detail", "get", "other_dispatch"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    # Without a reason the office is refused with a message on the order's page.
+    ("dispatch_cancel", "post", "own_dispatch"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("dispatch_cancel", "post", "other_dispatch"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    # The liaison acknowledges; the others who see the order are refused with a message (302 either way).
+    ("dispatch_acknowledge", "post", "own_dispatch_target"): row(LOGIN, 302, 302, 302, 302, 302, 302),
+    ("dispatch_acknowledge", "post", "other_dispatch_target"): row(LOGIN, 404, 404, 302, 404, 302, 302),
+    # An empty report is refused with a message (the liaison: no note; the others: not theirs to answer).
+    ("dispatch_complete", "post", "own_dispatch_target"): row(LOGIN, 302, 302, 302, 302, 302, 302),
+    ("dispatch_complete", "post", "other_dispatch_target"): row(LOGIN, 404, 404, 302, 404, 302, 302),
+    ("dispatch_evidence", "get", "own_dispatch_evidence"): EVERYONE,
+    ("dispatch_evidence", "get", "other_dispatch_evidence"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("api:dispatch-order-list", "get", None): API_EVERYONE,
+    ("api:dispatch-order-list", "post", None): API_STAFF_CREATE,
+    ("api:dispatch-order-detail", "get", "own_dispatch"): API_EVERYONE,
+    ("api:dispatch-order-detail", "get", "other_dispatch"): row(403, 404, 404, 200, 404, 200, 200),
+    # Others are refused before the order is looked up; the office without a reason gets the reasons.
+    ("api:dispatch-order-cancel", "post", "own_dispatch"): API_STAFF_CREATE,
+    ("api:dispatch-order-cancel", "post", "other_dispatch"): API_STAFF_CREATE,
+    ("api:dispatch-target-list", "get", None): API_EVERYONE,
+    ("api:dispatch-target-detail", "get", "own_dispatch_target"): API_EVERYONE,
+    ("api:dispatch-target-detail", "get", "other_dispatch_target"): row(403, 404, 404, 200, 404, 200, 200),
+    # Only heads and liaisons answer (403 for other roles before any lookup); within those, only the unit's own
+    # (403 for the street above it, 404 outside the scope). An administrator passes the role check, not the unit's.
+    ("api:dispatch-target-acknowledge", "post", "own_dispatch_target"): row(403, 200, 403, 403, 403, 403, 403),
+    ("api:dispatch-target-acknowledge", "post", "other_dispatch_target"): row(403, 404, 404, 403, 403, 403, 403),
+    # The liaison without a note is told what is missing.
+    ("api:dispatch-target-complete", "post", "own_dispatch_target"): row(403, 400, 403, 403, 403, 403, 403),
+    ("api:dispatch-target-complete", "post", "other_dispatch_target"): row(403, 404, 404, 403, 403, 403, 403),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -293,7 +329,11 @@ def media_in_tmp(settings, tmp_path):
 
 
 def objects():
+    from django.utils import timezone
+
+    from campaign.dispatch import dispatch_complete, dispatch_order_issue
     from campaign.models import (
+        DispatchEvidence,
         Grid,
         Indicator,
         IndicatorSystem,
@@ -311,6 +351,16 @@ def objects():
     from rectification.services import open311_client_create, work_calendar_ensure
 
     office = User.objects.get(username="office")
+    own_dispatch, other_dispatch, own_done, other_done = (
+        dispatch_order_issue(actor=office, campaign=Campaign.objects.get(slug=OWN_CAMPAIGN),
+                             units=[Unit.objects.get(code=code)], title=title,
+                             deadline=timezone.now() + timezone.timedelta(days=1))
+        for code, title in [(OWN_UNIT, "清运垃圾"), (OTHER_UNIT, "清运垃圾"), (OWN_UNIT, "更新宣传栏"),
+                            (OTHER_UNIT, "更新宣传栏")]
+    )  # fmt: skip
+    for order, username in [(own_done, "liaison_community"), (other_done, "liaison_west")]:
+        dispatch_complete(actor=User.objects.get(username=username), target=order.targets.get(), note="已完成",
+                          photos=[a_photo()])  # fmt: skip
     national_day = CalendarException.objects.get(calendar__campaign__slug=OWN_CAMPAIGN, date="2026-10-01")
     other_campaign = Campaign.objects.get(slug=OTHER_CAMPAIGN)
     other_system = IndicatorSystem.objects.create(campaign=other_campaign, version=1, name="复审测评体系")
@@ -367,6 +417,12 @@ def objects():
             or other_report.photos.first()
         ),
         "own_coordination_item": CoordinationItem.objects.get(unit__code=OWN_UNIT),
+        "own_dispatch": own_dispatch,
+        "other_dispatch": other_dispatch,
+        "own_dispatch_target": own_dispatch.targets.get(),
+        "other_dispatch_target": other_dispatch.targets.get(),
+        "own_dispatch_evidence": DispatchEvidence.objects.get(target__order=own_done),
+        "other_dispatch_evidence": DispatchEvidence.objects.get(target__order=other_done),
         "tracking_code": hotline_request.tracking_code,
         "wrong_tracking_code": "ZZZZZZZZZZ",
         "hotline_request": hotline_request.reference,
@@ -435,6 +491,8 @@ def request(client, name, method, obj):
         return client.post(reverse(name, args=[obj.bulletin_id, obj.pk]), {}, content_type="application/json")
     if name == "daily_report_photo":
         return client.get(reverse(name, args=[obj.report_id, obj.pk]))
+    if name == "dispatch_evidence":
+        return client.get(reverse(name, args=[obj.target_id, obj.pk]))
     if name == "campaign_switch":
         return client.post(reverse(name), {"campaign": obj.pk})
     if name == "task_acknowledge":

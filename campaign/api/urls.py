@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from campaign.api import daily, views
+from campaign.api import daily, dispatch_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -19,6 +19,8 @@ router.register("pairings", views.PairingViewSet, basename="pairing")
 router.register("responsibilities", views.ResponsibilityViewSet, basename="responsibility")
 router.register("leader-assignments", views.LeaderAssignmentViewSet, basename="leader-assignment")
 router.register("daily-reports", daily.DailyReportViewSet, basename="daily-report")
+router.register("dispatch-orders", dispatch_views.DispatchOrderViewSet, basename="dispatch-order")
+router.register("dispatch-targets", dispatch_views.DispatchTargetViewSet, basename="dispatch-target")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
