@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TitleLevel(models.TextChoices):
@@ -162,7 +163,7 @@ class DispatchSource(models.TextChoices):
 
 class DispatchTargetStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("dispatch status", "Acknowledged")
     DONE = "done", _("Done")
     OVERDUE = "overdue", _("Overdue")
     CANCELLED = "cancelled", _("Cancelled")
