@@ -224,6 +224,14 @@ MATRIX = {
     ("api:daily-report-detail", "get", "other_report"): row(403, 404, 404, 200, 404, 200, 200),
     ("api:daily-report-unlock", "post", "own_report"): row(403, 403, 403, 403, 403, 400, 400),
     ("api:daily-report-compliance", "get", None): row(403, 400, 400, 400, 400, 400, 400),
+    # Notifications are each person's own, whatever the role: even the office does not read another's.
+    ("api:notification-list", "get", None): API_EVERYONE,
+    ("api:notification-detail", "get", "liaison_notification"): row(403, 200, 404, 404, 404, 404, 404),
+    # Nothing said to mark read: refused with the reason.
+    ("api:notification-read", "post", None): row(403, 400, 400, 400, 400, 400, 400),
+    # Deliveries by e-mail and to group chats are the office's to watch and retry (a second retry: a message).
+    ("delivery_list", "get", None): OFFICE_ONLY,
+    ("delivery_retry", "post", "failed_delivery"): row(LOGIN, 404, 404, 404, 404, 302, 302),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -313,7 +321,18 @@ def objects():
 
     own_report = DailyReport.objects.get(unit__code=OWN_UNIT)
     other_report = DailyReport.objects.get(unit__code=OTHER_UNIT)
+    from core.models import Delivery, Notification
+    from core.notifications import Draft, notify
+
+    liaison = User.objects.get(username=USERS["liaison"])
+    event = "problem.overdue:1:20261120T1730"
+    notify([Draft(recipient_id=liaison.pk, kind="problem.overdue", key=event, title="超期")])
+    liaison_notification = Notification.objects.get(recipient=liaison, event_key=event)
     return {
+        "liaison_notification": liaison_notification,
+        "failed_delivery": Delivery.objects.create(
+            channel="email", notification=liaison_notification, status="failed", attempts=8, last_error="timed out"
+        ),
         "own_report": own_report,
         "other_report": other_report,
         "own_report_photo": lambda: (
