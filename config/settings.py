@@ -334,3 +334,29 @@ LOGGING = {
 SITE_NAME = _("Campaign Command")
 # The campaign the public report page and Open311 feed into; empty: the newest campaign that is not closed.
 PUBLIC_CAMPAIGN_SLUG = env_str("PUBLIC_CAMPAIGN_SLUG", "")
+
+# Notifications leaving the app (core/delivery.py): e-mail to each recipient and group-chat webhooks (configured by
+# staff). E-mail goes out only when a mail server is set (or NOTIFICATION_EMAIL=1 with another EMAIL_BACKEND).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+NOTIFICATION_EMAIL = env_bool("NOTIFICATION_EMAIL", bool(EMAIL_HOST))
+# Links in e-mails and chat messages are made absolute with this address (e.g. https://cc.example.gov.cn).
+SITE_URL = (env_str("SITE_URL", "") or "").rstrip("/")
+NOTIFICATION_WEBHOOK_TIMEOUT = env_int("NOTIFICATION_WEBHOOK_TIMEOUT", 5)
+# Attempts before a delivery is marked failed; the pause doubles from one minute up to the cap.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+NOTIFICATION_RETRY_CAP_MINUTES = env_int("NOTIFICATION_RETRY_CAP_MINUTES", 60)
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 100)

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("campaign.api.urls")),
     path("", include("rectification.api.urls")),
     path("", include("scoring.api.urls")),
+    path("", include("core.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,8 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", core_views.JobDetailView.as_view(), name="job_detail"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", core_views.notifications_read_view, name="notifications_read"),
+    path("notifications/deliveries/", core_views.DeliveryListView.as_view(), name="delivery_list"),
+    path("notifications/deliveries/<int:pk>/retry/", core_views.delivery_retry_view, name="delivery_retry"),
     path("jobs/<uuid:pk>/start/", core_views.job_start, name="job_start"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
@@ -7,7 +9,7 @@ from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from core.audit import audit_log
-from core.models import AuditEvent, Heartbeat, User
+from core.models import AuditEvent, Heartbeat, User, WebhookChannel
 
 
 class AuditedAdminMixin:
@@ -86,6 +88,22 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "last_seen_at", "hostname", "count"]
+
+
+@admin.register(WebhookChannel)
+class WebhookChannelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    fields = ["name", "kind", "url", "secret", "kind_prefixes", "is_active"]
+    list_display = ["name", "kind", "kind_prefixes", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "kind_prefixes"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The secret signs messages as the office: kept out of sight on the screen (the audit log names the field
+        # changed, never its value).
+        if db_field.name == "secret":
+            kwargs["widget"] = forms.PasswordInput(render_value=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 # Third-party admins: the same audit trail for the beat schedule (which staff edit) and API tokens.

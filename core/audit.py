@@ -23,6 +23,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.password_change": _("Changed password"),
     "export.xlsx": _("Exported to Excel"),
     "job.queue": _("Started a job"),
+    "notification.delivery_retry": _("Retried a notification delivery"),
 }
 ADMIN_VERBS = {
     "add": _("Added in configuration"),

@@ -30,3 +30,22 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class WebhookKind(models.TextChoices):
+    """The JSON a group-chat robot expects."""
+
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+    GENERIC = "generic", _("Generic JSON")
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Group chat")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

@@ -2,7 +2,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AuditEvent, Notification
+from core.choices import DeliveryChannel, DeliveryStatus
+from core.models import AuditEvent, Delivery, Notification, WebhookChannel
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
@@ -39,3 +40,36 @@ class NotificationFilterSet(django_filters.FilterSet):
         from django.db.models import Q
 
         return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))
+
+
+class NotificationApiFilterSet(django_filters.FilterSet):
+    read = django_filters.BooleanFilter(label=_("Read"), field_name="read_at", lookup_expr="isnull", exclude=True)
+    kind = django_filters.CharFilter(
+        label=_("Kind"),
+        lookup_expr="startswith",
+        help_text=_("A kind or its beginning, e.g. problem. or problem.overdue"),
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["read", "kind"]
+
+
+class DeliveryFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DeliveryStatus.choices)
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=DeliveryChannel.choices)
+    webhook = django_filters.ModelChoiceFilter(label=_("Group chat"), queryset=WebhookChannel.objects.all())
+    kind = django_filters.CharFilter(label=_("Kind"), field_name="notification__kind", lookup_expr="startswith")
+    since = django_filters.DateFilter(
+        label=_("From"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Delivery
+        fields = ["status", "channel", "webhook", "kind", "since", "until"]

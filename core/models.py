@@ -10,7 +10,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import CITYWIDE_ROLES, OFFICE_ROLES, HeartbeatKind, JobStatus, Role
+from core.choices import (
+    CITYWIDE_ROLES,
+    OFFICE_ROLES,
+    DeliveryChannel,
+    DeliveryStatus,
+    HeartbeatKind,
+    JobStatus,
+    Role,
+    WebhookKind,
+)
 from core.geo import latitude_field, longitude_field
 from core.images import CleanImage, photo_thumbnail_upload_to, photo_upload_to
 
@@ -256,8 +265,10 @@ class Notification(models.Model):
     """A message to one person (站内通知), the outbox every app writes to: overdue problems, escalations, reminders.
 
     `key` makes a notice idempotent: the same step of the same thing reaches the same person once, however often
-    a sweep runs or a task is redelivered (the database refuses the second row). Delivery beyond the app (SMS,
-    WeChat Work) reads the outbox and stamps `sent_at`.
+    a sweep runs or a task is redelivered (the database refuses the second row). `event_key` is that step without
+    the person: the notices of one event share it, so a group chat is told once per event. Delivery beyond the app
+    (`core.delivery`: e-mail to the person, group-chat robots) plans its `Delivery` rows once per notice
+    (`deliveries_planned_at`) and stamps `sent_at` when the notice first left the app.
     """
 
     recipient = models.ForeignKey(
@@ -265,18 +276,174 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     key = models.CharField(_("key"), max_length=200, unique=True)
+    event_key = models.CharField(_("event"), max_length=200, db_index=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    deliveries_planned_at = models.DateTimeField(_("deliveries planned at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx"),
+            # The planner's work list: small, because planning stamps every notice within a minute.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(deliveries_planned_at__isnull=True),
+                name="core_notification_plan_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.recipient} · {self.title}"
+
+
+class WebhookChannel(models.Model):
+    """A group-chat robot (群机器人) of WeCom or DingTalk, or any service taking JSON, that is told of notifications:
+    once per event, whoever the notices went to. Staff add them in the configuration; `kind_prefixes` narrows what a
+    chat hears (e.g. only escalations), and an inactive channel is skipped."""
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("E.g. the chat's name: 创城办督查群."))
+    kind = models.CharField(_("format"), max_length=20, choices=WebhookKind.choices, default=WebhookKind.WECOM)
+    url = models.URLField(
+        _("webhook address"), max_length=500, help_text=_("The robot's webhook URL, as the chat's settings show it.")
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "DingTalk: the robot's signing secret (SEC…), when its security setting is signing. Generic JSON: the "
+            "body is signed with it (header X-Signature: sha256=HMAC). WeCom: not used."
+        ),
+    )
+    kind_prefixes = models.CharField(
+        _("kinds of notification"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Which notifications this chat is told of: kinds or their beginnings, separated by spaces or commas, "
+            'e.g. "problem.escalated daily_report.". Empty: all.'
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("group-chat webhook")
+        verbose_name_plural = _("group-chat webhooks")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=WebhookKind.values), name="core_webhook_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def prefixes(self) -> list[str]:
+        return [part for part in self.kind_prefixes.replace(",", " ").split() if part]
+
+    def carries(self, kind: str) -> bool:
+        prefixes = self.prefixes
+        return not prefixes or any(kind.startswith(prefix) for prefix in prefixes)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.url and not self.url.lower().startswith(("https://", "http://")):
+            errors["url"] = _("Use an http:// or https:// address.")
+        bad = [prefix for prefix in self.prefixes if not all(c.isalnum() or c in "._-" for c in prefix)]
+        if bad:
+            errors["kind_prefixes"] = _("Use letters, digits, dots and underscores: %(bad)s") % {"bad": " ".join(bad)}
+        if errors:
+            raise ValidationError(errors)
+
+
+class Delivery(models.Model):
+    """One notification (or, for a group chat, one event) on its way out of the app: by e-mail to its recipient,
+    or to a group-chat webhook. Tried until sent, with growing pauses, and marked failed after the last attempt.
+
+    The database holds "never twice": one e-mail per notification, one message per event and webhook. A webhook
+    delivery points at the event's first notification, whose title, message and link it carries.
+    """
+
+    channel = models.CharField(_("channel"), max_length=20, choices=DeliveryChannel.choices)
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    webhook = models.ForeignKey(
+        WebhookChannel,
+        verbose_name=_("group-chat webhook"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event_key = models.CharField(_("event"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sender's work list: pending rows by when they are due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status=DeliveryStatus.PENDING),
+                name="core_delivery_due_idx",
+            ),
+            models.Index(fields=["event_key"], name="core_delivery_event_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification"],
+                condition=models.Q(channel=DeliveryChannel.EMAIL),
+                name="core_delivery_email_once",
+            ),
+            models.UniqueConstraint(
+                fields=["webhook", "event_key"],
+                condition=models.Q(channel=DeliveryChannel.WEBHOOK),
+                name="core_delivery_webhook_once",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(channel=DeliveryChannel.EMAIL, webhook__isnull=True)
+                    | (models.Q(channel=DeliveryChannel.WEBHOOK, webhook__isnull=False) & ~models.Q(event_key=""))
+                ),
+                name="core_delivery_channel_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values), name="core_delivery_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        target = self.webhook.name if self.webhook_id else str(self.notification.recipient)
+        return f"{self.get_channel_display()} · {target} · {self.notification.title}"
+
+    @property
+    def target(self) -> str:
+        """Whom it goes to: the group chat, or the person and the address (as it is now)."""
+        if self.webhook_id:
+            return self.webhook.name
+        recipient = self.notification.recipient
+        return f"{recipient} <{recipient.email}>" if recipient.email else str(recipient)
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == DeliveryStatus.FAILED

@@ -22,6 +22,7 @@ def notify(drafts) -> int:
     """Write the drafts not written before, in one transaction and batched inserts; returns how many are new.
 
     A draft whose key exists is skipped by the database (a unique key, so two sweeps at once cannot both write it).
+    The draft's own key becomes the notices' `event_key`: group chats are told once per event (`core.delivery`).
     """
     drafts = {f"{draft.key}:{draft.recipient_id}": draft for draft in drafts}
     if not drafts:
@@ -29,7 +30,15 @@ def notify(drafts) -> int:
     with transaction.atomic():
         existing = set(Notification.objects.filter(key__in=list(drafts)).values_list("key", flat=True))
         rows = [
-            Notification(recipient_id=d.recipient_id, kind=d.kind, key=key, title=d.title, body=d.body, link=d.link)
+            Notification(
+                recipient_id=d.recipient_id,
+                kind=d.kind,
+                key=key,
+                event_key=d.key,
+                title=d.title,
+                body=d.body,
+                link=d.link,
+            )
             for key, d in drafts.items()
             if key not in existing
         ]

@@ -26,6 +26,12 @@ DEFAULT_SCHEDULES = [
         every_seconds=60,
     ),
     DefaultSchedule(
+        name="core.deliver_notifications",
+        task="core.deliver_notifications",
+        description=_("Sends notifications by e-mail and to group chats, retrying failed sends with growing pauses."),
+        every_seconds=60,
+    ),
+    DefaultSchedule(
         name="campaign.daily_cycle_tick",
         task="campaign.daily_cycle_tick",
         description=_("Runs each campaign's daily cycle on its schedule: reminders, compiling, publishing."),

@@ -1,6 +1,9 @@
-from django.db.models import QuerySet
+from collections import defaultdict
 
-from core.models import AuditEvent, Heartbeat, Job
+from django.db.models import Q, QuerySet
+
+from core.choices import DeliveryChannel
+from core.models import AuditEvent, Delivery, Heartbeat, Job, Notification
 
 
 def audit_event_list(*, user, changes_only: bool = False) -> QuerySet[AuditEvent]:
@@ -22,3 +25,40 @@ def job_get_visible(*, user, pk) -> Job | None:
     if not user.is_office:
         return None
     return Job.objects.select_related("created_by").filter(pk=pk).first()
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    """A person's own notifications, newest first; nobody reads another's."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def delivery_list(*, user) -> QuerySet[Delivery]:
+    """Every delivery of every notification, for the command office only."""
+    if not user.is_office:
+        return Delivery.objects.none()
+    return Delivery.objects.select_related("notification__recipient", "webhook").order_by("-created_at", "-id")
+
+
+def deliveries_by_notification(*, notifications) -> dict[int, list[Delivery]]:
+    """How each of these notices has gone out: its own e-mail and the group-chat messages of its event. One query."""
+    notifications = list(notifications)
+    if not notifications:
+        return {}
+    ids = [n.pk for n in notifications]
+    events = {n.event_key for n in notifications if n.event_key}
+    own, of_event = defaultdict(list), defaultdict(list)
+    for delivery in (
+        Delivery.objects.filter(
+            Q(channel=DeliveryChannel.EMAIL, notification_id__in=ids)
+            | Q(channel=DeliveryChannel.WEBHOOK, event_key__in=events)
+        )
+        .select_related("webhook")
+        .order_by("channel", "webhook__name", "pk")
+    ):
+        if delivery.channel == DeliveryChannel.EMAIL:
+            own[delivery.notification_id].append(delivery)
+        else:
+            of_event[delivery.event_key].append(delivery)
+    return {n.pk: own[n.pk] + (of_event[n.event_key] if n.event_key else []) for n in notifications}

@@ -1,3 +1,5 @@
+import time
+
 from celery import shared_task
 
 from core.services import heartbeat_record
@@ -15,3 +17,23 @@ def run_job(job_id: str):
     from core.jobs import job_run
 
     job_run(job_id=job_id)
+
+
+# A run stops starting batches after this long; the next scheduled run (a minute later) goes on.
+DELIVERY_RUN_SECONDS = 45
+
+
+@shared_task(name="core.deliver_notifications", ignore_result=True)
+def deliver_notifications():
+    """Scheduled every minute: plan the deliveries of new notifications and send the due ones, in bounded batches,
+    until nothing is left or the run's time is up. Safe to run twice at once (see core.delivery)."""
+    from core.delivery import deliveries_plan, deliveries_send_due
+
+    started = time.monotonic()
+    while True:
+        planned = deliveries_plan()
+        result = deliveries_send_due()
+        if result.claimed == 0 and planned == 0:
+            return
+        if time.monotonic() - started > DELIVERY_RUN_SECONDS:
+            return

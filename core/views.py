@@ -9,19 +9,28 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from core.audit import audit_log
+from core.choices import DeliveryStatus
+from core.delivery import delivery_retry
 from core.errors import DomainError
 from core.excel import Column, write_xlsx, xlsx_response
-from core.filters import AuditEventFilterSet, NotificationFilterSet
+from core.filters import AuditEventFilterSet, DeliveryFilterSet, NotificationFilterSet
 from core.jobs import job_progress, job_queue
 from core.notifications import notifications_mark_read
-from core.selectors import audit_event_list, job_get_visible
+from core.selectors import (
+    audit_event_list,
+    deliveries_by_notification,
+    delivery_list,
+    job_get_visible,
+    notification_list,
+)
 
 
 def serve_protected_file(request, field_file, *, filename=None, as_attachment=False):
@@ -194,7 +203,8 @@ def job_start(request, pk):
 
 
 class NotificationListView(FilteredListView):
-    """The signed-in person's notifications (站内通知), newest first; opening the page does not mark them read."""
+    """The signed-in person's notifications (站内通知), newest first, each with how it went out (e-mail, group
+    chats: sent, pending or failed); opening the page does not mark them read."""
 
     template_name = "core/notification_list.html"
     filterset_class = NotificationFilterSet
@@ -204,13 +214,76 @@ class NotificationListView(FilteredListView):
         Column(gettext_lazy("Title"), 30),
         Column(gettext_lazy("Message"), 60),
         Column(gettext_lazy("Read at"), 18),
+        Column(gettext_lazy("Sent at"), 18),
     ]
 
     def get_queryset(self):
-        return self.request.user.notifications.order_by("-created_at", "-id")
+        return notification_list(user=self.request.user)
 
     def export_row(self, notification):
-        return [notification.created_at, notification.title, notification.body, notification.read_at]
+        return [notification.created_at, notification.title, notification.body, notification.read_at,
+                notification.sent_at]  # fmt: skip
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        notifications = list(context["object_list"])
+        deliveries = deliveries_by_notification(notifications=notifications)
+        for notification in notifications:
+            notification.shown_deliveries = deliveries.get(notification.pk, [])
+        context["object_list"] = notifications
+        return context
+
+
+class DeliveryListView(OfficeRequiredMixin, FilteredListView):
+    """Notifications on their way out, for the command office: every e-mail and group-chat message with its status,
+    attempts, next attempt and last error; a failed one can be tried again."""
+
+    template_name = "core/delivery_list.html"
+    filterset_class = DeliveryFilterSet
+    export_title = gettext_lazy("Notification deliveries")
+    export_columns = [
+        Column(gettext_lazy("Created at"), 18),
+        Column(gettext_lazy("Channel"), 10),
+        Column(gettext_lazy("To"), 30),
+        Column(gettext_lazy("Kind"), 22),
+        Column(gettext_lazy("Title"), 30),
+        Column(gettext_lazy("Status"), 10),
+        Column(gettext_lazy("Attempts"), 8),
+        Column(gettext_lazy("Next attempt at"), 18),
+        Column(gettext_lazy("Sent at"), 18),
+        Column(gettext_lazy("Last error"), 50),
+    ]
+
+    def get_queryset(self):
+        return delivery_list(user=self.request.user)
+
+    def export_row(self, delivery):
+        pending = delivery.status == DeliveryStatus.PENDING
+        return [
+            delivery.created_at, delivery.get_channel_display(), delivery.target, delivery.notification.kind,
+            delivery.notification.title, delivery.get_status_display(), delivery.attempts,
+            delivery.next_attempt_at if pending else None, delivery.sent_at, delivery.last_error,
+        ]  # fmt: skip
+
+
+@login_required
+@require_POST
+def delivery_retry_view(request, pk):
+    """Staff try a failed delivery again; back to the list they came from."""
+    delivery = delivery_list(user=request.user).filter(pk=pk).first()
+    if delivery is None:
+        raise Http404
+    try:
+        delivery_retry(actor=request.user, delivery=delivery)
+        messages.success(request, _("The delivery will be tried again within a minute."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("delivery_list")
+    return redirect(target)
 
 
 @login_required

@@ -288,6 +288,14 @@ MATRIX = {
     # The liaison without a note is told what is missing.
     ("api:dispatch-target-complete", "post", "own_dispatch_target"): row(403, 400, 403, 403, 403, 403, 403),
     ("api:dispatch-target-complete", "post", "other_dispatch_target"): row(403, 404, 404, 403, 403, 403, 403),
+    # Notifications are each person's own, whatever the role: even the office does not read another's.
+    ("api:notification-list", "get", None): API_EVERYONE,
+    ("api:notification-detail", "get", "liaison_notification"): row(403, 200, 404, 404, 404, 404, 404),
+    # Nothing said to mark read: refused with the reason.
+    ("api:notification-read", "post", None): row(403, 400, 400, 400, 400, 400, 400),
+    # Deliveries by e-mail and to group chats are the office's to watch and retry (a second retry: a message).
+    ("delivery_list", "get", None): OFFICE_ONLY,
+    ("delivery_retry", "post", "failed_delivery"): row(LOGIN, 404, 404, 404, 404, 302, 302),
 }
 # Patterns whose access rules belong to Django or a library and are tested there or elsewhere.
 NOT_IN_MATRIX = {"set_language"}
@@ -399,6 +407,13 @@ def objects():
     today = timezone.localdate()
     draft_bulletin = document_compile(model=Bulletin, campaign=bulletin.campaign, period=Period.DAILY, end_date=today)
     other_report = DailyReport.objects.get(unit__code=OTHER_UNIT)
+    from core.models import Delivery, Notification
+    from core.notifications import Draft, notify
+
+    liaison = User.objects.get(username=USERS["liaison"])
+    event = "problem.overdue:1:20261120T1730"
+    notify([Draft(recipient_id=liaison.pk, kind="problem.overdue", key=event, title="超期")])
+    liaison_notification = Notification.objects.get(recipient=liaison, event_key=event)
     return {
         "kind_bulletin": "bulletin",
         "kind_leader_report": "leader_report",
@@ -406,6 +421,10 @@ def objects():
         "leader_report": LeaderReport.objects.get(campaign__slug=OWN_CAMPAIGN, status="published"),
         "draft_bulletin": draft_bulletin,
         "street_mention": BulletinMention.objects.get(bulletin=bulletin, unit__code="SFS-DC-DH"),
+        "liaison_notification": liaison_notification,
+        "failed_delivery": Delivery.objects.create(
+            channel="email", notification=liaison_notification, status="failed", attempts=8, last_error="timed out"
+        ),
         "own_report": own_report,
         "other_report": other_report,
         "own_report_photo": lambda: (

@@ -305,3 +305,28 @@ def test_the_api_publishes_and_corrects_for_the_office_only(client, day):
     compiled = client.post("/api/v1/bulletins/compile/", {"campaign": day.campaign.pk, "date": "2026-11-19"},
                            content_type="application/json")  # fmt: skip
     assert compiled.status_code == 201 and compiled.json()["period_end"] == "2026-11-19"
+
+
+def test_a_findings_photo_is_served_to_readers_of_the_bulletin_only_when_cited(client, day):
+    from PIL import Image
+
+    from core.images import image_clean
+    from rectification.problems import problem_create
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "JPEG")
+    found = problem_create(
+        actor=day.users["inspector"], campaign=day.campaign, source=ProblemSource.COVERT_VISIT,
+        description="暗访发现占道经营", point=day.point, photos=[image_clean(buffer.getvalue())],
+    )  # fmt: skip
+    Problem.objects.filter(pk=found.pk).update(created_at=at(14))
+    bulletin = document_compile(model=Bulletin, campaign=day.campaign, period=Period.DAILY, end_date=DAY,
+                                now=at(17, 30))  # fmt: skip
+    document_publish(actor=day.users["office"], document=bulletin, now=at(18))
+    photo = found.photos.get()
+    assert [f["photo_id"] for f in bulletin.data["findings"] if f["photo_id"]] == [photo.pk]
+    client_for(client, day, "other_unit")  # 柳荫社区 does not see the problem itself, but reads the bulletin
+    assert client.get(reverse("problem_photo", args=[found.pk, photo.pk])).status_code == 404
+    response = client.get(reverse("bulletin_photo", args=[bulletin.pk, photo.pk]), {"size": "thumb"})
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert client.get(reverse("bulletin_photo", args=[bulletin.pk, photo.pk + 1])).status_code == 404
