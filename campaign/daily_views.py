@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -355,7 +356,10 @@ def coordination_item_view(request, pk):
             messages.success(request, _("The coordination item was saved."))
         except DomainError as exc:
             messages.error(request, exc.message)
-    return HttpResponseRedirect(request.POST.get("next") or reverse("coordination_list"))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
+        next_url = reverse("coordination_list")
+    return HttpResponseRedirect(next_url)
 
 
 class DailyCycleSettingsView(OfficeRequiredMixin, FormView):

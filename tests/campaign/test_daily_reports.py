@@ -376,3 +376,14 @@ def test_the_api_compliance_lists_units_of_the_scope(client, city):
     rows = {row["code"]: row["compliance"] for row in response.json()["results"]}
     assert rows == {"ST": "missing", "XF": "on_time", "HP": "missing", "WY": "missing"}
     assert client.get("/api/v1/daily-reports/compliance/").status_code == 400
+
+
+def test_saving_a_coordination_item_never_redirects_off_the_site(client, city):
+    submit(city, draft_difficulties="人行道破损")
+    item = CoordinationItem.objects.get()
+    client.force_login(city.users["office"])
+    data = {f"item{item.pk}-action": "save", f"item{item.pk}-resolution": "已协调", "next": "https://evil.example/"}
+    response = client.post(reverse("coordination_item", args=[item.pk]), data)
+    assert response.url == reverse("coordination_list")
+    item.refresh_from_db()
+    assert item.resolution == "已协调"
