@@ -300,7 +300,8 @@ def webhook_payload(kind: str, notification: Notification) -> dict:
         }
     title = _markdown_text(" ".join(notification.title.split()))
     body = _markdown_text(notification.body)
-    open_line = f"[{pgettext('link in a chat message', 'Open')}]({link})" if link else ""
+    open_label = pgettext("link in a chat message", "Open")
+    open_line = f"[{open_label}]({link})" if link else ""
     if kind == WebhookKind.WECOM:
         lines = [f"**{title}**", *(f"> {line}" for line in body.splitlines() if line.strip()), open_line]
         content = _truncate_bytes("\n".join(line for line in lines if line), MAX_MARKDOWN_BYTES)
