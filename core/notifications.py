@@ -43,28 +43,33 @@ def notify(drafts) -> int:
     return inserted
 
 
+# The columns of a row of `notify`, in order (the first an id, the others text), then `created_at`, one per call.
+COLUMNS = ("recipient_id", "kind", "key", "title", "body", "link")
+
+
 def _inserts(connection, rows: list[tuple], created_at):
-    """The statements writing `rows` (recipient, kind, key, title, body, link) unless their key exists.
+    """The statements writing `rows` (values of COLUMNS) unless their key exists.
 
     Not `bulk_create(ignore_conflicts=True)`: it cannot say how many rows were new, ignores every constraint on
     SQLite (`INSERT OR IGNORE`), and on PostgreSQL spends most of a large sweep preparing one parameter per value.
-    PostgreSQL gets six arrays per statement instead; other databases (SQLite) a VALUES list.
+    PostgreSQL gets one array per column and statement instead; other databases (SQLite) a VALUES list.
     """
     # Only the model's own table and column names go into the text; the values are parameters.
     quote = connection.ops.quote_name
-    columns = ("recipient_id", "kind", "key", "title", "body", "link", "created_at")
-    head = f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(column) for column in columns)})"
+    columns = ", ".join(quote(column) for column in (*COLUMNS, "created_at"))
+    head = f"INSERT INTO {quote(Notification._meta.db_table)} ({columns})"
     tail = f"ON CONFLICT ({quote('key')}) DO NOTHING"
     if connection.vendor == "postgresql":
-        arrays = "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]"
+        arrays = ", ".join(["%s::bigint[]"] + ["%s::text[]"] * (len(COLUMNS) - 1))
         sql = f"{head} SELECT *, %s FROM unnest({arrays}) {tail}"  # noqa: S608
         for start in range(0, len(rows), INSERT_BATCH):
             yield sql, [created_at, *map(list, zip(*rows[start : start + INSERT_BATCH], strict=True))]
         return
-    size = max(1, (connection.features.max_query_params or 999) // len(columns))
+    placeholders = "(" + ", ".join(["%s"] * (len(COLUMNS) + 1)) + ")"
+    size = max(1, (connection.features.max_query_params or 999) // (len(COLUMNS) + 1))
     for start in range(0, len(rows), size):
         batch = rows[start : start + size]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+        values = ", ".join([placeholders] * len(batch))
         yield f"{head} VALUES {values} {tail}", [value for row in batch for value in (*row, created_at)]
 
 
