@@ -193,6 +193,32 @@ class SheetImport:
         seen[code] = row.number
         return True
 
+    def check_parent_cycles(
+        self, table: Table, *, parents: dict[str, str | None], rows: dict[str, Row]
+    ) -> dict[str, int]:
+        """Report each code of `rows` whose chain of parents (`parents`: code → parent code, None or "" at the top)
+        comes back round to a code already on it, on that code's row; returns the depth of every other code of
+        `rows` (1 at the top). A parent missing from `parents` ends its chain (reported elsewhere, if at all)."""
+        depths = {}
+        for code, row in rows.items():
+            path = [code]
+            parent = parents.get(code)
+            while parent:
+                if parent in path:
+                    loop = " → ".join([*path[path.index(parent) :], parent])
+                    self.error(
+                        _("The parent codes go round in a circle: %(loop)s.") % {"loop": loop},
+                        table=table,
+                        row=row,
+                        column="parent_code",
+                    )
+                    break
+                path.append(parent)
+                parent = parents.get(parent)
+            else:
+                depths[code] = len(path)
+        return depths
+
     def unit_names(self):
         """Units by code, name and short name (spaces and full-width forms folded); sets by name."""
         units: dict[str, Unit] = {}
@@ -493,22 +519,11 @@ class IndicatorImport(PointTypeImport):
                     row=item.row,
                     column="parent_code",
                 )
-        # Cycles: follow parents; a code met twice on one path is a loop.
-        for item in items.values():
-            seen = [item.code]
-            current = item
-            while current.parent_code and current.parent_code in items:
-                if current.parent_code in seen:
-                    loop = " → ".join([*seen[seen.index(current.parent_code) :], current.parent_code])
-                    self.error(
-                        _("The parent codes go round in a circle: %(loop)s.") % {"loop": loop},
-                        table=table,
-                        row=item.row,
-                        column="parent_code",
-                    )
-                    break
-                seen.append(current.parent_code)
-                current = items[current.parent_code]
+        self.check_parent_cycles(
+            table,
+            parents={code: item.parent_code for code, item in items.items()},
+            rows={code: item.row for code, item in items.items()},
+        )
         if self.has_errors:
             return
         for item in items.values():
@@ -777,23 +792,12 @@ class UnitImport(SheetImport):
             self.check_cycles(table)
 
     def check_cycles(self, table):
+        """The sheet's units over the ones stored: a unit moved under its own descendant is a loop too."""
         existing = dict(Unit.objects.filter(campaign=self.campaign).values_list("code", "parent__code"))
         parents = {**existing, **{code: values["parent_code"] or None for code, values in self.units.items()}}
-        for code, values in self.units.items():
-            seen = [code]
-            current = parents.get(code)
-            while current:
-                if current in seen:
-                    loop = " → ".join([*seen[seen.index(current) :], current])
-                    self.error(
-                        _("The parent codes go round in a circle: %(loop)s.") % {"loop": loop},
-                        table=table,
-                        row=values["row"],
-                        column="parent_code",
-                    )
-                    break
-                seen.append(current)
-                current = parents.get(current)
+        self.check_parent_cycles(
+            table, parents=parents, rows={code: values["row"] for code, values in self.units.items()}
+        )
 
     def diff(self):
         existing = {unit.code: unit for unit in Unit.objects.filter(campaign=self.campaign).select_related("parent")}

@@ -185,23 +185,13 @@ class CategoryImport(SheetImport):
                 )
         if self.has_errors:
             return
-        for item in items.values():
-            path = [item.code]
-            current = item
-            while current.parent_code:
-                if current.parent_code in path:
-                    loop = " → ".join([*path[path.index(current.parent_code) :], current.parent_code])
-                    self.error(
-                        _("The parent codes go round in a circle: %(loop)s.") % {"loop": loop},
-                        table=table,
-                        row=item.row,
-                        column="parent_code",
-                    )
-                    break
-                path.append(current.parent_code)
-                current = items[current.parent_code]
-            else:
-                item.level = len(path)
+        levels = self.check_parent_cycles(
+            table,
+            parents={code: item.parent_code for code, item in items.items()},
+            rows={code: item.row for code, item in items.items()},
+        )
+        for code, level in levels.items():
+            items[code].level = level
 
     def existing(self, *, lock: bool = False) -> dict[str, ProblemCategory]:
         """The campaign's categories by code (locked when about to write), each with `parent_code` set from the

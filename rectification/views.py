@@ -60,8 +60,10 @@ from rectification.services import (
 from rectification.workflow import (
     TRANSITIONS,
     available_transitions,
+    dispute_can_escalate,
     dispute_escalate,
     dispute_ladder,
+    dispute_step_name,
     problem_move,
     problems_assign_bulk,
 )
@@ -501,21 +503,19 @@ class DisputeListView(OfficeRequiredMixin, FilteredListView):
         self.ladder = dispute_ladder(campaign_id=campaign.pk)
         return dispute_list(user=self.request.user, campaign=campaign)
 
-    def step_name(self, dispute) -> str:
-        return self.ladder[min(dispute.level, len(self.ladder) - 1)]
-
     def export_row(self, dispute):
         return [
             dispute.problem.reference, dispute.problem.description, dispute.unit.name, dispute.reason,
-            dispute.raised_at, self.step_name(dispute), dispute.decided_unit.name if dispute.decided_unit else "",
+            dispute.raised_at, dispute_step_name(dispute=dispute, ladder=self.ladder),
+            dispute.decided_unit.name if dispute.decided_unit else "",
             dispute.decision, dispute.decided_at,
         ]  # fmt: skip
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for dispute in context["object_list"]:
-            dispute.step_name = self.step_name(dispute)
-            dispute.can_escalate = dispute.is_open and dispute.level + 1 < len(self.ladder)
+            dispute.step_name = dispute_step_name(dispute=dispute, ladder=self.ladder)
+            dispute.can_escalate = dispute_can_escalate(dispute=dispute, ladder=self.ladder)
         context["ladder"] = getattr(self, "ladder", [])
         return context
 

@@ -411,7 +411,7 @@ def dispute_escalate(*, actor, dispute: Dispute, note: str = "") -> Dispute:
     if not dispute.is_open:
         raise DomainError(_("This dispute is already decided."), code="invalid")
     ladder = dispute_ladder(campaign_id=dispute.problem.campaign_id)
-    if dispute.level + 1 >= len(ladder):
+    if not dispute_can_escalate(dispute=dispute, ladder=ladder):
         raise DomainError(_("The dispute is at the top of the ladder already."), code="invalid")
     dispute.level += 1
     dispute.save(update_fields=["level"])
@@ -425,6 +425,17 @@ def dispute_ladder(*, campaign_id: int) -> list[str]:
 
     policy = RectificationSettings.objects.filter(campaign_id=campaign_id).first()
     return (policy.dispute_ladder if policy else None) or default_dispute_ladder()
+
+
+def dispute_step_name(*, dispute: Dispute, ladder: list[str]) -> str:
+    """The ladder step a dispute stands at (the top one if the ladder was shortened below its level); "" without
+    a ladder."""
+    return ladder[min(dispute.level, len(ladder) - 1)] if ladder else ""
+
+
+def dispute_can_escalate(*, dispute: Dispute, ladder: list[str]) -> bool:
+    """Whether the dispute is open and has a step of the ladder above the one it stands at."""
+    return dispute.is_open and dispute.level + 1 < len(ladder)
 
 
 def problems_assign_bulk(

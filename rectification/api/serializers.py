@@ -13,7 +13,7 @@ from rectification.models import (
     WorkCalendar,
     WorkingPeriod,
 )
-from rectification.workflow import TRANSITIONS
+from rectification.workflow import TRANSITIONS, dispute_step_name
 
 
 class ProblemCategorySerializer(serializers.ModelSerializer):
@@ -211,7 +211,7 @@ class DisputeSerializer(serializers.ModelSerializer):
 
     def get_step(self, dispute) -> str:
         ladder = self.context.get("ladders", {}).get(dispute.problem.campaign_id) or []
-        return ladder[min(dispute.level, len(ladder) - 1)] if ladder else ""
+        return dispute_step_name(dispute=dispute, ladder=ladder)
 
 
 class RecheckSerializer(serializers.ModelSerializer):

@@ -1,12 +1,17 @@
 """Responsibility disputes: queued with the campaign's ladder, taken up step by step, decided with a record."""
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from core.errors import DomainError
 from rectification.models import Dispute, RectificationSettings
 from rectification.problems import problem_create
 from rectification.workflow import (
+    dispute_can_escalate,
     dispute_escalate,
+    dispute_step_name,
     problem_accept,
     problem_assign,
     problem_decide_dispute,
@@ -67,8 +72,23 @@ def test_the_queue_page(client, city, disputed):
     assert "先干后议" in page.content.decode()
     assert client.post(f"/disputes/{row.pk}/escalate/").status_code == 302
     assert Dispute.objects.get().level == 1
+    header, exported = load_workbook(io.BytesIO(client.get("/disputes/", {"export": "xlsx"}).content)).active.values
+    assert (header[5], exported[5]) == ("Arbitration step", "文明办")
+    assert client.post(f"/disputes/{row.pk}/escalate/").status_code == 302
+    (row,) = client.get("/disputes/").context["object_list"]
+    assert (row.step_name, row.can_escalate) == ("编办", False)
     client.force_login(city.users["unit"])
     assert client.get("/disputes/").status_code == 404
+
+
+def test_the_step_of_a_dispute_on_its_ladder(city, disputed):
+    dispute = Dispute.objects.get()
+    assert dispute_step_name(dispute=dispute, ladder=["分管领导", "文明办"]) == "分管领导"
+    assert dispute_can_escalate(dispute=dispute, ladder=["分管领导", "文明办"]) is True
+    dispute.level = 2  # the ladder was shortened since: the dispute stands at its top
+    assert dispute_step_name(dispute=dispute, ladder=["分管领导", "文明办"]) == "文明办"
+    assert dispute_can_escalate(dispute=dispute, ladder=["分管领导", "文明办"]) is False
+    assert dispute_step_name(dispute=dispute, ladder=[]) == ""
 
 
 def test_the_disputes_api_shows_the_step_and_keeps_to_the_scope(client, city, disputed):

@@ -61,8 +61,11 @@ def test_an_overdue_problem_is_marked_and_its_head_notified_once(city, head):
     assert (again.marked, again.notified) == (0, 0)
     assert Notification.objects.count() == 1
     notice = Notification.objects.get()
-    assert notice.title == f"Overdue: {problem.reference}" or problem.reference in notice.title
+    # In the office's language whatever language the sweep runs in, as bulletins are.
+    assert notice.title == f"已超期：{problem.reference}"
+    assert notice.body == "垃圾桶满溢——处置时限为 2026-11-16 09:00。"
     assert notice.link == f"/problems/{problem.pk}/"
+    assert notice.key == f"problem.overdue:{problem.pk}:20261116T0900:{head.pk}"
 
 
 def test_without_a_head_the_liaisons_are_told(city):
@@ -106,19 +109,83 @@ def test_submitted_suspended_and_closed_problems_are_not_overdue(city, head):
     assert overdue_sweep(now=DEADLINE + datetime.timedelta(days=3)).overdue == 0
 
 
-def test_the_sweep_costs_the_same_queries_for_few_and_many_problems(city, head):
-    def queries_for(count):
-        Notification.objects.all().delete()
-        Problem.objects.update(overdue_at=None)
-        with CaptureQueriesContext(connection) as queries:
-            overdue_sweep(now=DEADLINE + datetime.timedelta(days=2))
-        return len(queries)
+def queries_for_sweep(**kwargs) -> int:
+    """The queries of a first sweep over the problems there are (their notices and stamps cleared)."""
+    Notification.objects.all().delete()
+    Problem.objects.update(overdue_at=None, escalated_at=None)
+    with CaptureQueriesContext(connection) as queries:
+        overdue_sweep(now=DEADLINE + datetime.timedelta(days=2), **kwargs)
+    return len(queries)
 
+
+def test_the_sweep_costs_the_same_queries_for_few_and_many_problems(city, head):
     assigned_problem(city)
-    few = queries_for(1)
+    few = queries_for_sweep()
     for _ in range(12):
         assigned_problem(city)
-    assert queries_for(13) == few
+    assert queries_for_sweep() == few
+    assert Notification.objects.filter(kind="problem.overdue").count() == 13
+    assert Notification.objects.filter(kind="problem.escalated").count() == 13
+
+
+def test_each_batch_costs_the_same_queries(city, head):
+    for _ in range(12):
+        assigned_problem(city)
+    one, two, three = (queries_for_sweep(batch_size=size) for size in (12, 6, 4))
+    assert two - one == three - two > 0
+
+
+def test_a_run_stops_at_its_limit_and_the_next_takes_up_the_rest(city, head):
+    problems = [assigned_problem(city) for _ in range(5)]
+    now = DEADLINE + datetime.timedelta(hours=1)
+    runs = [overdue_sweep(now=now, limit=2, batch_size=1) for _ in range(3)]
+    assert [(run.marked, run.notified, run.more) for run in runs] == [(2, 2, True), (2, 2, True), (1, 1, False)]
+    assert sorted(Notification.objects.values_list("key", flat=True)) == sorted(
+        f"problem.overdue:{problem.pk}:20261116T0900:{head.pk}" for problem in problems
+    )
+    assert overdue_sweep(now=now, limit=2).notified == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_waits_for_a_notice_another_has_not_committed_and_does_not_write_it_again(city, head):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time")
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    problem = assigned_problem(city)
+    key = f"problem.overdue:{problem.pk}:20261116T0900:{head.pk}"
+    written, release = threading.Event(), threading.Event()
+
+    def other_sweep():
+        with transaction.atomic():
+            Notification.objects.create(recipient=head, kind="problem.overdue", key=key, title="已超期")
+            written.set()
+            release.wait(timeout=10)
+        connections.close_all()
+
+    other = threading.Thread(target=other_sweep)
+    other.start()
+    assert written.wait(timeout=10)
+    threading.Timer(0.5, release.set).start()
+    start = time.monotonic()
+    result = overdue_sweep(now=DEADLINE + datetime.timedelta(hours=1))
+    waited = time.monotonic() - start
+    other.join()
+    assert (result.marked, result.notified) == (1, 0)
+    assert waited >= 0.4  # held up by the other transaction's key until it committed
+    assert list(Notification.objects.values_list("key", flat=True)) == [key]
+
+
+def test_notify_writes_a_key_once_and_counts_only_the_new(city, head):
+    from core.notifications import Draft, notify
+
+    drafts = [Draft(recipient_id=head.pk, kind="test", key=f"test:{n}", title=f"第{n}条") for n in range(3)]
+    assert notify(drafts[:2]) == 2
+    assert notify([*drafts, drafts[2]]) == 1
+    assert sorted(Notification.objects.values_list("title", flat=True)) == ["第0条", "第1条", "第2条"]
 
 
 def test_notifications_page_and_marking_read(client, city, head):
@@ -148,3 +215,19 @@ def test_the_sweep_is_a_scheduled_celery_task(city, head):
     assigned_problem(city, deadline=datetime.datetime(2026, 1, 5, 9, 0, tzinfo=TZ))
     task.apply()
     assert notices("problem.overdue") == ["head_xf"]
+
+
+def test_a_task_stopped_at_its_limit_queues_the_next_run(city, head, monkeypatch):
+    from rectification import sweeps
+    from rectification.tasks import overdue_sweep as task
+
+    for _ in range(3):
+        assigned_problem(city, deadline=datetime.datetime(2026, 1, 5, 9, 0, tzinfo=TZ))
+    sweep = sweeps.overdue_sweep
+    monkeypatch.setattr(sweeps, "overdue_sweep", lambda: sweep(limit=2))
+    queued = []
+    monkeypatch.setattr(task, "delay", lambda *args, **kwargs: queued.append((args, kwargs)))
+    task.apply()
+    assert (len(notices("problem.overdue")), queued) == (2, [((), {})])
+    task.apply()
+    assert (len(notices("problem.overdue")), queued) == (3, [((), {})])
