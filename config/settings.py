@@ -140,6 +140,13 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # With acks_late a task is redelivered only after the visibility timeout: keep it above the hard time limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    # How often a worker looks for tasks a lost worker left unacknowledged past the visibility timeout (kombu's
+    # default is about every 100 s).
+    if env_int("CELERY_UNACKED_RESTORE_SECONDS", 0):
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {
+            "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 0),
+            "unacked_restore_throttle": 1,
+        }
 else:
     # Embedded mode: a real worker and beat on Celery's filesystem transport, no server needed.
     CELERY_BROKER_URL = "filesystem://"
