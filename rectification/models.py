@@ -367,7 +367,12 @@ class Problem(models.Model):
     @property
     def reference(self) -> str:
         """The number people quote on the phone and in bulletins."""
-        return f"WT{self.pk:06d}" if self.pk else ""
+        return self.reference_for(self.pk) if self.pk else ""
+
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        """The ledger number (台账编号) of the problem with this primary key, for rows read with `values()`."""
+        return f"WT{pk:06d}"
 
     @property
     def is_open(self) -> bool:

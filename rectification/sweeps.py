@@ -154,7 +154,7 @@ class _Texts:
     def drafts(self, row, kind: str, recipients) -> list[Draft]:
         step, shown = self.deadline(row.deadline)
         key = f"problem.{kind}:{row.pk}:{step}"
-        title = self.titles[kind] % {"reference": f"WT{row.pk:06d}"}
+        title = self.titles[kind] % {"reference": Problem.reference_for(row.pk)}
         body = self.body % {"description": row.brief, "deadline": shown}
         link = f"{self.link_head}{row.pk}{self.link_tail}"
         return [Draft(recipient_id=user_id, kind=f"problem.{kind}", key=key, title=title, body=body, link=link)

@@ -142,7 +142,8 @@ def overdue_problems(window: Window, *, limit: int | None = None) -> tuple[list[
         rows = rows[:limit]
     items = [
         {
-            "problem_id": row["pk"], "reference": f"WT{row['pk']:06d}", "description": row["description"][:200],
+            "problem_id": row["pk"], "reference": Problem.reference_for(row["pk"]),
+            "description": row["description"][:200],
             "place": row["point__name"] or row["address"], "deadline": row["deadline"],
             "days_over": (window.cutoff - row["deadline"]).days, "category": row["category__name"] or "",
             "unit_id": row["responsible_unit_id"], "unit": row["responsible_unit__name"] or "",
@@ -175,7 +176,8 @@ def findings(window: Window, *, limit: int | None = None) -> tuple[list[dict], i
     labels = dict(ProblemSource.choices)
     items = [
         {
-            "problem_id": row["pk"], "reference": f"WT{row['pk']:06d}", "description": row["description"][:200],
+            "problem_id": row["pk"], "reference": Problem.reference_for(row["pk"]),
+            "description": row["description"][:200],
             "source": row["source"], "source_label": str(labels[row["source"]]), "found_at": row["created_at"],
             "place": row["point__name"] or row["address"], "category": row["category__name"] or "",
             "unit_id": row["responsible_unit_id"], "unit": row["responsible_unit__name"] or "",
