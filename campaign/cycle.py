@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.choices import CampaignStatus
 from campaign.daily_reports import daily_report_remind
 from campaign.models import Campaign, CycleRun, DailyCycleSettings
+from core.db import get_or_create_locked
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def cycle_step_run(*, campaign: Campaign, date: datetime.date, step: str, force:
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            run = _lock_run(campaign=campaign, date=date, step=step, now=now)
+            run = get_or_create_locked(CycleRun, campaign=campaign, date=date, step=step, defaults={"started_at": now})
             if run.finished_at is not None and not force:
                 return run
             result = CYCLE_STEPS[step].run(campaign=campaign, date=date, now=now)
@@ -92,15 +93,6 @@ def cycle_step_run(*, campaign: Campaign, date: datetime.date, step: str, force:
         raise
     run.refresh_from_db()
     return run
-
-
-def _lock_run(*, campaign, date, step, now) -> CycleRun:
-    try:
-        with transaction.atomic():
-            CycleRun.objects.get_or_create(campaign=campaign, date=date, step=step, defaults={"started_at": now})
-    except IntegrityError:
-        pass
-    return CycleRun.objects.select_for_update().get(campaign=campaign, date=date, step=step)
 
 
 def _remind(*, campaign, date, now) -> dict:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import BooleanField, Case, CharField, Count, F, FilteredRelation, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,6 +42,7 @@ from campaign.models import (
     UnitMembership,
 )
 from core.audit import audit_log
+from core.db import get_or_create_locked
 from core.errors import DomainError
 from core.notifications import Draft, notify
 
@@ -236,17 +237,10 @@ def _check_date(report: DailyReport, *, now) -> None:
 
 
 def _lock_report(*, campaign: Campaign, unit: Unit, date: datetime.date) -> DailyReport:
-    """The day's report row, created if needed and locked for this transaction. Two requests at once both end up
-    here on the same row: the unique constraint lets one insert win and the other read it."""
+    """The day's report row, created if needed and locked for this transaction."""
     deadline = daily_settings_get(campaign=campaign).deadline_on(date)
-    try:
-        with transaction.atomic():
-            DailyReport.objects.get_or_create(
-                unit=unit, date=date, defaults={"campaign": campaign, "deadline_at": deadline}
-            )
-    except IntegrityError:
-        pass
-    return DailyReport.objects.select_for_update().get(unit=unit, date=date)
+    return get_or_create_locked(DailyReport, unit=unit, date=date,
+                                defaults={"campaign": campaign, "deadline_at": deadline})  # fmt: skip
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
-"""Database helpers that migrations use, so every app makes a table append-only the same way."""
+"""Database helpers: the migration operations every app uses to make a table append-only or frozen the same way,
+and the locked get-or-create that services use for rows that must exist once."""
 
-from django.db import migrations
+from django.db import IntegrityError, migrations, transaction
 
 
 def append_only(table: str, message: str) -> migrations.RunPython:
@@ -85,3 +86,15 @@ END;
         run({"postgresql": pg_forward, "sqlite": sqlite_forward}),
         run({"postgresql": pg_reverse, "sqlite": sqlite_reverse}),
     )
+
+
+def get_or_create_locked(model, *, defaults: dict, **lookup):
+    """The row `lookup` names, created with `defaults` if missing, locked (SELECT … FOR UPDATE) until the caller's
+    transaction ends. Two callers at once end up on the same row: a unique constraint on `lookup` lets one insert
+    win and the other read it. Call it inside a transaction."""
+    try:
+        with transaction.atomic():
+            model.objects.get_or_create(defaults=defaults, **lookup)
+    except IntegrityError:
+        pass
+    return model.objects.select_for_update().get(**lookup)
