@@ -113,6 +113,8 @@ class DailyReportFormView(LoginRequiredMixin, FormView):
             report = daily_report_save_draft(actor=self.request.user, unit=self.unit, date=self.day, **fields)
         except DomainError as exc:
             return HttpResponse(format_html('<span class="text-danger">{}</span>', exc.message))
+        except ValidationError as exc:
+            return HttpResponse(format_html('<span class="text-danger">{}</span>', " ".join(exc.messages)))
         saved = timezone.localtime(report.updated_at).strftime("%H:%M:%S")
         return HttpResponse(format_html("{}", _("Draft saved at %(time)s") % {"time": saved}))
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,10 @@ class ResponsibilityForm(forms.ModelForm):
         )
 
 
+# People, problems and volunteers of one unit's day; the API allows the same.
+MAX_COUNT = 1_000_000
+
+
 class DailyReportForm(forms.ModelForm):
     """The unit's daily report on a phone: the day's work in a few fields, lines for what it found and what it
     needs, photos, and a self-check of the criteria it leads. `key` makes a double-clicked submit count once."""
@@ -105,9 +110,9 @@ class DailyReportForm(forms.ModelForm):
             "volunteer_activity": forms.Textarea(attrs={"rows": 2}),
             "draft_findings": forms.Textarea(attrs={"rows": 3}),
             "draft_difficulties": forms.Textarea(attrs={"rows": 2}),
-            "people_deployed": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
-            "problems_rectified": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
-            "volunteers": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "people_deployed": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": MAX_COUNT}),
+            "problems_rectified": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": MAX_COUNT}),
+            "volunteers": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": MAX_COUNT}),
         }
         help_texts = {
             "draft_findings": _("One problem per line; each goes into the problem ledger for your unit."),
@@ -116,6 +121,9 @@ class DailyReportForm(forms.ModelForm):
 
     def __init__(self, *args, criteria=(), checks=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("people_deployed", "problems_rectified", "volunteers"):
+            self.fields[name].max_value = MAX_COUNT
+            self.fields[name].validators.append(MaxValueValidator(MAX_COUNT))
         self.criteria = list(criteria)
         checks = checks or {}
         for criterion in self.criteria:

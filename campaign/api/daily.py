@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from campaign.choices import ReportCompliance, SelfCheckResult
 from campaign.daily_reports import daily_report_list, daily_report_submit, daily_report_unlock, report_compliance
 from campaign.filters import DailyReportFilterSet
+from campaign.forms import MAX_COUNT
 from campaign.models import Campaign, CoordinationItem, DailyReport, DailyReportCheck, DailyReportFinding, Unit
 from core.api.permissions import ScopedAccess
 from core.choices import Role
@@ -72,9 +73,9 @@ class DailyReportSubmitSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text=_("The day reported on; today by default."))
     key = serializers.UUIDField(required=False)
     work_done = serializers.CharField(required=False, allow_blank=True, default="")
-    people_deployed = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000, default=0)
-    problems_rectified = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000, default=0)
-    volunteers = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000, default=0)
+    people_deployed = serializers.IntegerField(required=False, min_value=0, max_value=MAX_COUNT, default=0)
+    problems_rectified = serializers.IntegerField(required=False, min_value=0, max_value=MAX_COUNT, default=0)
+    volunteers = serializers.IntegerField(required=False, min_value=0, max_value=MAX_COUNT, default=0)
     volunteer_activity = serializers.CharField(required=False, allow_blank=True, default="")
     findings = serializers.ListField(child=serializers.CharField(max_length=500), required=False, max_length=30,
                                      default=list, help_text=_("Self-found problems, one per item."))  # fmt: skip

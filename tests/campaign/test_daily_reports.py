@@ -387,3 +387,14 @@ def test_saving_a_coordination_item_never_redirects_off_the_site(client, city):
     assert response.url == reverse("coordination_list")
     item.refresh_from_db()
     assert item.resolution == "已协调"
+
+
+def test_autosave_keeps_what_it_can_of_a_number_too_large(unit_client, city):
+    data = {"autosave": "1", "work_done": "上午巡查", "people_deployed": "99999999999"}
+    response = unit_client.post(reverse("daily_report_form"), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    report = DailyReport.objects.get()
+    assert (report.work_done, report.people_deployed) == ("上午巡查", 0)
+    page = unit_client.post(reverse("daily_report_form"), {**data, "autosave": "", "key": str(uuid.uuid4())})
+    assert page.status_code == 200 and "people_deployed" in page.context["form"].errors
+    assert DailyReport.objects.get().status == DailyReportStatus.DRAFT
