@@ -87,6 +87,8 @@ def document_compile(
     """Compile the draft of `model` for the period ending `end_date`, reading every figure at `now` (the cut-off
     the document states). Returns the draft, or None when the period is published and no correction is open."""
     now = now or timezone.now()
+    if end_date > timezone.localtime(now).date():
+        raise DomainError(_("A day still to come cannot be compiled."))
     window = period_window(campaign=campaign, period=period, end_date=end_date, cutoff=now)
     # A document is written in the office's language, whoever compiles it.
     with translation.override(settings.LANGUAGE_CODE):

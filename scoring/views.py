@@ -135,10 +135,14 @@ def document_compile_view(request, kind):
         raise Http404
     day = parse_date(request.POST.get("date") or "") if _is_date(request.POST.get("date")) else None
     period = request.POST.get("period") or Period.DAILY
-    if day is None or period not in Period.values or day > timezone.localdate():
+    if day is None or period not in Period.values:
         messages.error(request, _("Choose a day up to today and a period."))
         return HttpResponseRedirect(reverse("document_list", args=[kind]))
-    document = document_compile(model=model, campaign=campaign, period=period, end_date=day, actor=request.user)
+    try:
+        document = document_compile(model=model, campaign=campaign, period=period, end_date=day, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("document_list", args=[kind]))
     if document is None:
         messages.warning(request, _("That period is published; start a corrected version from the published one."))
         return HttpResponseRedirect(reverse("document_list", args=[kind]))

@@ -305,6 +305,10 @@ def test_the_api_publishes_and_corrects_for_the_office_only(client, day):
     compiled = client.post("/api/v1/bulletins/compile/", {"campaign": day.campaign.pk, "date": "2026-11-19"},
                            content_type="application/json")  # fmt: skip
     assert compiled.status_code == 201 and compiled.json()["period_end"] == "2026-11-19"
+    tomorrow = str(timezone.localdate() + datetime.timedelta(days=1))
+    refused = client.post("/api/v1/bulletins/compile/", {"campaign": day.campaign.pk, "date": tomorrow},
+                          content_type="application/json")  # fmt: skip
+    assert refused.status_code == 400 and Bulletin.objects.filter(period_end=tomorrow).count() == 0
 
 
 def test_a_findings_photo_is_served_to_readers_of_the_bulletin_only_when_cited(client, day):
