@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+# Test processes in parallel (pytest-xdist): one per core by default; TEST_PROCESSES=0 runs in this process.
+TEST_PROCESSES ?= auto
 
 # The test suite runs with production-like settings (DEBUG off, a fixed test key); TLS redirects are off because
 # the test client speaks plain HTTP.
@@ -30,7 +32,7 @@ run: setup
 
 ## Install and run the whole test suite (SQLite by default; DATABASE_URL and REDIS_URL switch to the servers).
 test: setup
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -42,4 +44,4 @@ messages: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var/test-db.sqlite3*
+	rm -rf $(VENV) var/test-db.sqlite3* var/gw*

@@ -7,6 +7,7 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; missing values fail at st
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,13 @@ from config.env import development_secret_key, env_bool, env_int, env_list, env_
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+# The test suite runs in parallel processes (pytest-xdist names them gw0, gw1, … in PYTEST_XDIST_WORKER, which the
+# worker processes a test starts inherit): each keeps its files (test database, file cache, embedded broker,
+# media) in its own directory and, on the servers, uses its own Redis database (below), so two processes never
+# flush each other's cache or take each other's tasks. Unset outside the test suite.
+TEST_PROCESS = env_str("PYTEST_XDIST_WORKER") or ""
+if TEST_PROCESS:
+    VAR_DIR = VAR_DIR / TEST_PROCESS
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
@@ -123,6 +131,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis, cache and Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 EMBEDDED_MODE = REDIS_URL is None
+if REDIS_URL and TEST_PROCESS:
+    # Test process gwN uses the database N below the one named (redis://…/15 → 15, 14, …).
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = int(_redis.path.strip("/") or 0) - int(TEST_PROCESS.removeprefix("gw"))
+    if _redis_db < 0:
+        raise ImproperlyConfigured("REDIS_URL's database number is too low for this many test processes.")
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

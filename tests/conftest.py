@@ -81,6 +81,15 @@ def pytest_runtest_logreport(report):
         _service_outcomes.append((report.nodeid, report.outcome))
 
 
+def pytest_collection_modifyitems(items):
+    """The suite runs in parallel processes (pytest-xdist, `--dist loadgroup`); the tests that start Celery worker
+    processes run one after another in one of them, so they do not compete for the cores while they wait on their
+    workers."""
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.xdist_group("services"))
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say plainly which server-dependent tests ran, so a CI log shows they were not skipped."""
     if not _service_outcomes:

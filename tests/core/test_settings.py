@@ -43,7 +43,7 @@ print(json.dumps({
 def load_settings(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {
         "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "CSRF_TRUSTED_ORIGINS",
-        "SECURE_SSL_REDIRECT", "STATIC_MANIFEST", "VAR_DIR", "STATIC_ROOT", "MEDIA_ROOT",
+        "SECURE_SSL_REDIRECT", "STATIC_MANIFEST", "VAR_DIR", "STATIC_ROOT", "MEDIA_ROOT", "PYTEST_XDIST_WORKER",
     }}  # fmt: skip
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"), **env})
     return subprocess.run(
@@ -134,3 +134,21 @@ def test_env_helpers(monkeypatch):
     monkeypatch.setenv("CC_NUMBER", "x")
     with pytest.raises(ImproperlyConfigured, match="CC_NUMBER must be an integer"):
         env_int("CC_NUMBER", 0)
+
+
+def test_each_parallel_test_process_gets_its_own_files_and_redis_database(tmp_path):
+    values = settings_for({**PRODUCTION, "PYTEST_XDIST_WORKER": "gw1", "REDIS_URL": "redis://127.0.0.1:6379/15",
+                           "DATABASE_URL": "", "DJANGO_DEBUG": "1"}, tmp_path)  # fmt: skip
+    assert values["broker"] == "redis://127.0.0.1:6379/14"
+    assert values["name"] == str(tmp_path / "var" / "gw1" / "db.sqlite3")
+    assert values["media_root"] == str(tmp_path / "var" / "gw1" / "media")
+    first = settings_for({**PRODUCTION, "PYTEST_XDIST_WORKER": "gw0", "REDIS_URL": "redis://127.0.0.1:6379/15"},
+                         tmp_path)  # fmt: skip
+    assert first["broker"] == "redis://127.0.0.1:6379/15"
+
+
+def test_too_many_test_processes_for_the_redis_database_number_fail_at_start(tmp_path):
+    result = load_settings({**PRODUCTION, "PYTEST_XDIST_WORKER": "gw1", "REDIS_URL": "redis://127.0.0.1:6379/0"},
+                           tmp_path)  # fmt: skip
+    assert result.returncode != 0
+    assert "REDIS_URL's database number is too low" in result.stderr
