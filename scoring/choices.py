@@ -20,6 +20,7 @@ class MentionReason(models.TextChoices):
     EMPTY_REPORT = "empty_report", _("Daily report without content")
     OVERDUE_PROBLEMS = "overdue_problems", _("Overdue problems")
     OVERDUE_ORDERS = "overdue_orders", _("Overdue dispatch orders")
+    BLACK_LIST = "black_list", _("On the black list")
 
 
 AUDIT_ACTIONS = {
@@ -29,3 +30,73 @@ AUDIT_ACTIONS = {
     "scoring.document.correct": _("Started a corrected version of a report or bulletin"),
     "scoring.mention.acknowledge": _("Acknowledged being named in a bulletin"),
 }
+
+
+class RoundKind(models.TextChoices):
+    """What an inspection round is: the office's own inspection, an unannounced visit, or a rehearsal of the
+    assessors' visit that projects the score."""
+
+    ROUTINE = "routine", _("Routine inspection (督查)")
+    COVERT = "covert", _("Covert visit (暗访)")
+    MOCK = "mock", _("Mock assessment (模拟测评)")
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class InspectionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class ItemResult(models.TextChoices):
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    NOT_APPLICABLE = "na", _("Not applicable")
+
+
+class ReviewStatus(models.TextChoices):
+    """The review of an inspector's finding before it counts."""
+
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+    ON_HOLD = "on_hold", _("On hold")
+
+
+class MaterialStatus(models.TextChoices):
+    """The materials group's review of a unit's file for a criterion (台账资料)."""
+
+    SUBMITTED = "submitted", _("Waiting for review")
+    COMPLETE = "complete", _("Complete")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    RETURNED = "returned", _("Returned")
+
+
+class RankingPeriod(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class RankedKind(models.TextChoices):
+    """What a ranking ranks: the units of a peer group, or the command groups (scored from their member units)."""
+
+    UNITS = "units", _("Units of a peer group")
+    COMMAND_GROUPS = "command_groups", _("Command groups")
+
+
+class ListKind(models.TextChoices):
+    RED = "red", _("Red list")
+    BLACK = "black", _("Black list")
+
+
+class AccountabilityKind(models.TextChoices):
+    """问责: what the office decided against a unit or a person."""
+
+    CRITICISM = "criticism", _("Public criticism (通报批评)")
+    TALK = "talk", _("Admonishing talk (约谈)")
+    ACCOUNTABILITY = "accountability", _("Formal accountability (问责)")
+    HONOURS = "honours", _("Loss of eligibility for honours (取消评先资格)")
+    BONUS_DEDUCTION = "bonus_deduction", _("Civilization bonus deduction (扣减文明奖)")
