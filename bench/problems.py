@@ -162,8 +162,9 @@ def bare_writes(*, stamped: int, notices: int) -> float:
             [stamped],
         )
         cursor.execute(
-            "INSERT INTO core_notification (recipient_id, kind, key, title, body, link, created_at) "
+            "INSERT INTO core_notification (recipient_id, kind, key, event_key, title, body, link, created_at) "
             "SELECT (SELECT min(id) FROM core_user), 'bench.floor', 'bench.floor:' || i || ':20261123T1730:1', "
+            "'bench.floor:' || i || ':20261123T1730', "
             "'超期上报：WT' || lpad(i::text, 6, '0'), '基准问题' || i || '——处置时限为 2026-11-23 17:30。', "
             "'/problems/' || i || '/', now() FROM generate_series(1, %s) AS i",
             [notices],
