@@ -1,16 +1,21 @@
 """A liaison fills the day's report on a phone: the page fits the screen, the draft saves itself while typed, one
 tap submits, and coming back shows the report submitted, once."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
 from campaign.choices import DailyReportStatus
-from campaign.models import DailyReport, DailyReportFinding
+from campaign.models import DailyCycleSettings, DailyReport, DailyReportFinding
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_liaison_reports_the_day_on_a_phone(phone, live_server, city, tmp_path):
+    # Reports lock at the deadline (17:00 by default); this walk happens before it, whatever the hour of the run.
+    last = datetime.time(23, 59, 59)
+    DailyCycleSettings.objects.create(campaign=city.campaign, report_deadline=last, compile_at=last, publish_at=last)
     page = phone.sign_in(city.users["unit"], campaign=city.campaign)
     page.goto(f"{live_server.url}/daily-report/")
     assert page.locator("h1").inner_text().startswith("日报告")
