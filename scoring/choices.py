@@ -29,6 +29,11 @@ AUDIT_ACTIONS = {
     "scoring.document.publish": _("Published a report or bulletin"),
     "scoring.document.correct": _("Started a corrected version of a report or bulletin"),
     "scoring.mention.acknowledge": _("Acknowledged being named in a bulletin"),
+    "scoring.round.create": _("Planned an inspection round"),
+    "scoring.round.close": _("Closed an inspection round"),
+    "scoring.inspection.submit": _("Recorded an inspection visit"),
+    "scoring.finding.review": _("Reviewed inspection findings"),
+    "scoring.projection.snapshot": _("Kept a projected score"),
 }
 
 
