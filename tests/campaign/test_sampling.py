@@ -23,7 +23,9 @@ def test_a_draw_takes_sample_count_points_per_type_and_the_seed_reproduces_it(de
     assert picked == min(communities.sample_count, available) == 5
     # The demo city has fewer markets than the assessors sample: the shortfall is recorded.
     assert first.shortfall["PT07"] == {"name": "农贸（集贸）市场", "wanted": 3, "available": 2}
-    assert AuditEvent.objects.filter(action="campaign.sampling.draw").count() == 3
+    # The demo's own draw (for its mock assessments) and these three.
+    assert AuditEvent.objects.filter(action="campaign.sampling.draw", object_id__in=[
+        str(first.pk), str(again.pk), str(other.pk)]).count() == 3  # fmt: skip
 
 
 def test_inactive_points_are_never_drawn(demo_users, demo):
@@ -34,8 +36,9 @@ def test_inactive_points_are_never_drawn(demo_users, demo):
 
 def test_staff_draw_on_the_page_and_export_the_draw(client, demo_users, demo):
     client.force_login(demo_users["office"])
+    before = Sampling.objects.count()  # the demo's draw for its mock assessments
     response = client.post("/samplings/draw/", {"seed": "42", "note": "第一次模拟测评"})
-    sampling = Sampling.objects.get()
+    sampling = Sampling.objects.latest("drawn_at")
     assert response["Location"] == f"/samplings/{sampling.pk}/"
     assert sampling.seed == 42 and sampling.drawn_by == demo_users["office"]
     rows = list(
@@ -44,14 +47,15 @@ def test_staff_draw_on_the_page_and_export_the_draw(client, demo_users, demo):
     assert len(rows) == 1 + len(drawn(sampling))
     assert client.post("/samplings/draw/", {"seed": "abc"}).status_code == 302
     assert client.post("/samplings/draw/", {"seed": "9" * 30}).status_code == 302
-    assert Sampling.objects.count() == 1
+    assert Sampling.objects.count() == before + 1
     body = client.get("/api/v1/samplings/").json()
     assert body["results"][0]["points"] == drawn(sampling)
 
 
 def test_the_inspector_home_lists_the_points_of_the_latest_draw(client, demo_users, demo):
     client.force_login(demo_users["inspector"])
-    assert client.get("/inspector/").context["latest_sampling"] is None
+    demo_draw = Sampling.objects.get(campaign=demo.campaign)  # the demo's mock assessments were drawn
+    assert client.get("/inspector/").context["latest_sampling"]["sampling"] == demo_draw
     sampling_draw(actor=demo_users["office"], campaign=demo.campaign, seed=1)
     latest = sampling_draw(actor=demo_users["office"], campaign=demo.campaign, seed=2)
     response = client.get("/inspector/")

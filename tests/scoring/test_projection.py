@@ -100,7 +100,8 @@ def test_a_deduction_item_deducts_in_proportion_to_what_failed(city, system, poi
     for point, results in zip(points, [{"D": NOT_MET}, {}, {}, {}], strict=True):
         inspection = visit(city.users["inspector"], round, point, results)
     assert projection_compute(round=round).total == Decimal("100.00")  # the finding is not approved yet
-    review(city, InspectionItem.objects.get(criterion__code="D", result=NOT_MET).inspection, "D", ReviewStatus.APPROVED)
+    failing = InspectionItem.objects.get(criterion__code="D", result=NOT_MET)
+    review(city, failing.inspection, "D", ReviewStatus.APPROVED)
     result = projection_compute(round=round)
     # 1 of 4 checks failed: −8 × 1/4 = −2; the full score counts base items only.
     assert {node.code: node.projected for node in result.nodes}["D"] == Decimal("-2.00")
