@@ -1,9 +1,11 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scoring.choices import DocumentStatus, Period
-from scoring.models import Bulletin, LeaderReport
+from campaign.models import Unit
+from scoring.choices import DocumentStatus, Period, ReviewStatus, RoundKind, RoundStatus
+from scoring.models import Bulletin, InspectionItem, InspectionRound, LeaderReport
 
 
 class DocumentFilterSet(django_filters.FilterSet):
@@ -29,3 +31,46 @@ class LeaderReportFilterSet(DocumentFilterSet):
 class BulletinFilterSet(DocumentFilterSet):
     class Meta(DocumentFilterSet.Meta):
         model = Bulletin
+
+
+class RoundFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=RoundKind.choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=RoundStatus.choices, empty_label=_("All"))
+    date_after = django_filters.DateFilter(label=_("From"), field_name="ends_on", lookup_expr="gte",
+                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_before = django_filters.DateFilter(label=_("Until"), field_name="starts_on", lookup_expr="lte",
+                                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    class Meta:
+        model = InspectionRound
+        fields = ["kind", "status", "date_after", "date_before"]
+
+
+def _campaign_rounds(request):
+    campaign = getattr(request, "campaign", None)
+    return InspectionRound.objects.filter(campaign=campaign) if campaign else InspectionRound.objects.none()
+
+
+def _campaign_units(request):
+    campaign = getattr(request, "campaign", None)
+    return Unit.objects.filter(campaign=campaign).order_by("path") if campaign else Unit.objects.none()
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    round = django_filters.ModelChoiceFilter(label=_("Round"), field_name="inspection__round",
+                                             queryset=_campaign_rounds, empty_label=_("All"))  # fmt: skip
+    review_status = django_filters.ChoiceFilter(label=_("Review"), choices=ReviewStatus.choices, empty_label=_("All"))
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), field_name="inspection__unit", queryset=_campaign_units,
+                                            empty_label=_("All"))  # fmt: skip
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = InspectionItem
+        fields = ["round", "review_status", "unit", "q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(note__icontains=value)
+            | Q(criterion__code__icontains=value)
+            | Q(inspection__point__name__icontains=value)
+        )

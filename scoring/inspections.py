@@ -141,16 +141,20 @@ def round_list(*, user, campaign: Campaign | None = None) -> QuerySet[Inspection
     if not user.sees_citywide:
         rounds = rounds.exclude(kind=RoundKind.COVERT, status=RoundStatus.OPEN)
     findings = Q(inspections__items__result=ItemResult.NOT_MET)
-    return rounds.annotate(
-        point_count=Count("round_points", distinct=True),
-        visit_count=Count("inspections", filter=Q(inspections__status=InspectionStatus.SUBMITTED), distinct=True),
-        finding_count=Count("inspections__items", filter=findings, distinct=True),
-        pending_count=Count(
-            "inspections__items",
-            filter=findings & Q(inspections__items__review_status=ReviewStatus.PENDING),
-            distinct=True,
-        ),
-    ).select_related("campaign")
+    return (
+        rounds.annotate(
+            point_count=Count("round_points", distinct=True),
+            visit_count=Count("inspections", filter=Q(inspections__status=InspectionStatus.SUBMITTED), distinct=True),
+            finding_count=Count("inspections__items", filter=findings, distinct=True),
+            pending_count=Count(
+                "inspections__items",
+                filter=findings & Q(inspections__items__review_status=ReviewStatus.PENDING),
+                distinct=True,
+            ),
+        )
+        .select_related("campaign")
+        .order_by("-starts_on", "-id")
+    )
 
 
 def round_points(*, round: InspectionRound) -> QuerySet[RoundPoint]:
@@ -376,9 +380,13 @@ def inspection_list(*, user, campaign: Campaign | None = None, round: Inspection
         visits = visits.filter(round=round)
     if unit is not None:
         visits = visits.filter(unit=unit)
-    return visits.select_related("round", "point", "unit", "inspector").annotate(
-        finding_count=Count("items", filter=Q(items__result=ItemResult.NOT_MET)),
-        lost=Sum("items__deduction", filter=Q(items__review_status=ReviewStatus.APPROVED)),
+    return (
+        visits.select_related("round", "point", "unit", "inspector")
+        .annotate(
+            finding_count=Count("items", filter=Q(items__result=ItemResult.NOT_MET)),
+            lost=Sum("items__deduction", filter=Q(items__review_status=ReviewStatus.APPROVED)),
+        )
+        .order_by("-started_at", "-id")
     )
 
 
@@ -407,3 +415,11 @@ def finding_list(*, user, campaign: Campaign | None = None, round: InspectionRou
         "problem",
         "reviewed_by",
     ).order_by("-inspection__submitted_at", "criterion__position", "id")
+
+
+def photo_list(*, user) -> QuerySet[InspectionPhoto]:
+    """Photos of the inspection items the user may see (the same rule as `inspection_list`)."""
+    if not user.is_authenticated:
+        return InspectionPhoto.objects.none()
+    items = _without_open_covert(InspectionItem.objects.visible_to(user), user, "inspection__")
+    return InspectionPhoto.objects.filter(item__in=items.values("pk"))

@@ -237,6 +237,23 @@ MATRIX = {
     ("mention_acknowledge", "post", "street_mention"): row(LOGIN, 404, 302, 302, 302, 302, 302),
     # The demo's findings have no photos: a photo the bulletin does not cite is nobody's to fetch through it.
     ("bulletin_photo", "get", "bulletin"): row(LOGIN, 404, 404, 404, 404, 404, 404),
+    # Inspections: rounds and findings are read by everyone in the campaign within their scope (an open covert
+    # round by the office and inspectors only); the office plans, closes and reviews; the round's inspectors and
+    # the office record visits; a visit, its findings and photos are seen by the units and leaders of the point.
+    ("inspection_round_list", "get", None): EVERYONE,
+    ("inspection_round_create", "get", None): OFFICE_ONLY,
+    ("inspection_round_detail", "get", "mock_round"): EVERYONE,
+    ("inspection_round_detail", "get", "open_covert_round"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("inspection_round_close", "post", "open_round"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("inspection_visit", "get", "unvisited_point"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("inspection_detail", "get", "own_visit"): EVERYONE,
+    ("inspection_detail", "get", "other_visit"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("inspection_photo", "get", "own_inspection_photo"): EVERYONE,
+    ("inspection_photo", "get", "other_inspection_photo"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("finding_list", "get", None): EVERYONE,
+    ("findings_approve", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("finding_review", "post", "own_finding"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("projection", "get", None): EVERYONE,
     ("api:leader-report-list", "get", None): API_EVERYONE,
     ("api:leader-report-detail", "get", "leader_report"): row(403, 404, 404, 200, 200, 200, 200),
     ("api:leader-report-compile", "post", None): API_STAFF_CREATE,
@@ -409,7 +426,18 @@ def objects():
     other_report = DailyReport.objects.get(unit__code=OTHER_UNIT)
     from core.models import Delivery, Notification
     from core.notifications import Draft, notify
+    from scoring.choices import ItemResult, RoundKind
+    from scoring.inspections import round_create
+    from scoring.models import InspectionItem, InspectionRound, RoundPoint
 
+    failing = InspectionItem.objects.filter(result=ItemResult.NOT_MET, inspection__round__status="closed")
+    own_finding = failing.filter(inspection__unit__code=OWN_UNIT).first()
+    other_finding = failing.filter(inspection__unit__code__startswith="SFS-XC").first()
+    open_round = InspectionRound.objects.get(campaign__slug=OWN_CAMPAIGN, status="open", kind=RoundKind.ROUTINE)
+    open_covert_round = round_create(
+        actor=office, campaign=open_round.campaign, kind=RoundKind.COVERT, name="夜间暗访", starts_on=today,
+        ends_on=today, points=[Point.objects.get(code="P0001")],
+    )  # fmt: skip
     liaison = User.objects.get(username=USERS["liaison"])
     event = "problem.overdue:1:20261120T1730"
     notify([Draft(recipient_id=liaison.pk, kind="problem.overdue", key=event, title="超期")])
@@ -422,6 +450,17 @@ def objects():
         "draft_bulletin": draft_bulletin,
         "street_mention": BulletinMention.objects.get(bulletin=bulletin, unit__code="SFS-DC-DH"),
         "liaison_notification": liaison_notification,
+        "mock_round": InspectionRound.objects.get(campaign__slug=OWN_CAMPAIGN, name="第二次模拟测评"),
+        "open_round": open_round,
+        "open_covert_round": open_covert_round,
+        "unvisited_point": RoundPoint.objects.filter(round=open_round)
+        .exclude(point__inspections__round=open_round)
+        .first(),
+        "own_visit": own_finding.inspection,
+        "other_visit": other_finding.inspection,
+        "own_finding": own_finding,
+        "own_inspection_photo": lambda: _inspection_photo(own_finding),
+        "other_inspection_photo": lambda: _inspection_photo(other_finding),
         "failed_delivery": Delivery.objects.create(
             channel="email", notification=liaison_notification, status="failed", attempts=8, last_error="timed out"
         ),
@@ -494,6 +533,13 @@ def objects():
     }
 
 
+def _inspection_photo(item):
+    from scoring.models import InspectionPhoto
+
+    InspectionPhoto.build_from(a_photo(), uploaded_by=None, item=item).save()
+    return item.photos.first()
+
+
 def request(client, name, method, obj):
     from django.urls import reverse
 
@@ -512,6 +558,8 @@ def request(client, name, method, obj):
         return client.get(reverse(name, args=[obj.report_id, obj.pk]))
     if name == "dispatch_evidence":
         return client.get(reverse(name, args=[obj.target_id, obj.pk]))
+    if name == "inspection_visit":
+        return client.get(reverse(name, args=[obj.round_id, obj.point_id]))
     if name == "campaign_switch":
         return client.post(reverse(name), {"campaign": obj.pk})
     if name == "task_acknowledge":
