@@ -339,6 +339,9 @@ SPECTACULAR_SETTINGS = {
         "DispatchTargetStatusEnum": "campaign.choices.DispatchTargetStatus",
         "DispatchSourceEnum": "campaign.choices.DispatchSource",
         "DispatchPriorityEnum": "campaign.choices.DispatchPriority",
+        "RoundKindEnum": "scoring.choices.RoundKind",
+        "ItemResultEnum": "scoring.choices.ItemResult",
+        "ReviewStatusEnum": "scoring.choices.ReviewStatus",
     },
 }
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Unit
 from scoring.choices import DocumentStatus, Period, ReviewStatus, RoundKind, RoundStatus
-from scoring.models import Bulletin, InspectionItem, InspectionRound, LeaderReport
+from scoring.models import Bulletin, Inspection, InspectionItem, InspectionRound, LeaderReport
 
 
 class DocumentFilterSet(django_filters.FilterSet):
@@ -74,3 +74,30 @@ class FindingFilterSet(django_filters.FilterSet):
             | Q(criterion__code__icontains=value)
             | Q(inspection__point__name__icontains=value)
         )
+
+
+class RoundApiFilterSet(RoundFilterSet):
+    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+
+    class Meta(RoundFilterSet.Meta):
+        fields = ["campaign", *RoundFilterSet.Meta.fields]
+
+
+class InspectionApiFilterSet(django_filters.FilterSet):
+    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="round__campaign_id")
+    round = django_filters.NumberFilter(label=_("Round"), field_name="round_id")
+    unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
+    point = django_filters.NumberFilter(label=_("Point"), field_name="point_id")
+
+    class Meta:
+        model = Inspection
+        fields = ["campaign", "round", "unit", "point"]
+
+
+class FindingApiFilterSet(FindingFilterSet):
+    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="inspection__round__campaign_id")
+    round = django_filters.NumberFilter(label=_("Round"), field_name="inspection__round_id")
+    unit = django_filters.NumberFilter(label=_("Unit"), field_name="inspection__unit_id")
+
+    class Meta(FindingFilterSet.Meta):
+        fields = ["campaign", "round", "review_status", "unit", "q"]

@@ -1,10 +1,14 @@
 from rest_framework.routers import DefaultRouter
 
-from scoring.api import views
+from scoring.api import inspections, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("leader-reports", views.LeaderReportViewSet, basename="leader-report")
 router.register("bulletins", views.BulletinViewSet, basename="bulletin")
+router.register("inspection-rounds", inspections.RoundViewSet, basename="inspection-round")
+router.register("inspections", inspections.InspectionViewSet, basename="inspection")
+router.register("findings", inspections.FindingViewSet, basename="finding")
+router.register("projections", inspections.ProjectionViewSet, basename="projection")
 
 urlpatterns = router.urls

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from campaign.models import Point, PointType, Sampling
 from campaign.services import sampling_draw
@@ -33,6 +34,11 @@ from tests.factories import CampaignFactory, UserFactory
 from tests.scoring.builders import MET, NA, NOT_MET, a_round, tree, visit
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture
@@ -303,3 +309,11 @@ def test_sampling_is_kept_for_the_round(city):
                  starts_on=datetime.date(2026, 12, 1), ends_on=datetime.date(2026, 12, 1), sampling=draw)  # fmt: skip
     with pytest.raises(Exception):  # noqa: B017 - the database refuses deleting a draw a round was taken from
         Sampling.objects.filter(pk=draw.pk).delete()
+
+
+def test_refusals_are_in_chinese_by_default(city, system):
+    round = a_round(city.users["office"], city.campaign, [city.point])
+    inspection = visit(city.users["inspector"], round, city.point, {"A1": NOT_MET})
+    with translation.override("zh-hans"), pytest.raises(DomainError, match="请说明退回原因"):
+        finding_review(actor=city.users["office"], item=inspection.items.get(result=NOT_MET),
+                       status=ReviewStatus.RETURNED)  # fmt: skip

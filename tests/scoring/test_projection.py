@@ -20,6 +20,11 @@ from tests.scoring.builders import NA, NOT_MET, a_round, criterion, tree, visit
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def system(city):
     return tree(city.campaign, city.point.point_type)
