@@ -283,6 +283,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 60_000_000)
 PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)
+# Materials handed in for material review (scoring/materials.py): PDF, Word, Excel, PowerPoint, PNG or JPEG files up
+# to this size; the content is checked, not the name.
+MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
 
 # API ---------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

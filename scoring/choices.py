@@ -34,6 +34,8 @@ AUDIT_ACTIONS = {
     "scoring.inspection.submit": _("Recorded an inspection visit"),
     "scoring.finding.review": _("Reviewed inspection findings"),
     "scoring.projection.snapshot": _("Kept a projected score"),
+    "scoring.material.upload": _("Handed in a material"),
+    "scoring.material.review": _("Reviewed a material"),
 }
 
 

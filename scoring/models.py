@@ -9,6 +9,9 @@
 - Unit scores from a versioned rule set (data, not code), rankings per period and peer group with red and black
   lists, frozen once published; accountability records tied to what caused them."""
 
+import pathlib
+import uuid
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -325,9 +328,10 @@ class InspectionPhoto(PhotoBase):
 
 
 def material_upload_to(instance, filename):
-    from core.images import photo_upload_to
-
-    return photo_upload_to(instance, filename).replace("photos/", "materials/", 1)
+    """A random name under materials/ with the file's checked extension (`scoring.materials` sets `filename`
+    from the sniffed type), so paths cannot be guessed and the uploader's name is kept only in the row."""
+    extension = pathlib.Path(filename).suffix.lower()
+    return f"materials/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{extension}"
 
 
 class MaterialSubmission(models.Model):

@@ -98,6 +98,27 @@ def test_the_projection_by_hand(city, system, points):
     assert [(o["unit"], o["leader"]) for o in a2["owners"]] == [("和平社区", "街道副主任 王强")]
 
 
+def test_material_review_lowers_a_criterion_once_reviewed(city, system, points):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.choices import MaterialStatus
+    from scoring.materials import material_review, material_upload
+
+    TaskAssignment.objects.create(indicator=system["B2"], lead_unit=city.community)
+    round = first_mock(city, points)
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")
+    material = material_upload(actor=city.users["unit"], campaign=city.campaign, criterion=system["B2"],
+                               unit=city.community, file=upload, title="台账")  # fmt: skip
+    assert projection_compute(round=round).total == Decimal("83.33")  # handed in, not reviewed: still unchecked
+    material_review(actor=city.users["office"], material=material, status=MaterialStatus.INCOMPLETE, note="缺签字")
+    result = projection_compute(round=round)
+    # B2 (10) at a material rate of 0: 83.33 − 10.
+    assert ({node.code: node.material_rate for node in result.nodes}["B2"], result.total) == (
+        Decimal("0.0000"), Decimal("73.33"),
+    )  # fmt: skip
+    assert result.unchecked == 0
+
+
 def test_a_deduction_item_deducts_in_proportion_to_what_failed(city, system, points):
     criterion(system["system"], None, "D", -8, point_types=[city.point.point_type], kind=IndicatorKind.DEDUCTION,
               position=9)  # fmt: skip
@@ -160,7 +181,7 @@ def test_the_projection_reads_in_a_fixed_number_of_queries(city, system, points,
     round = first_mock(city, points)
     with CaptureQueriesContext(connection) as few:
         projection_compute(round=round)
-    assert len(few.captured_queries) <= 8
+    assert len(few.captured_queries) <= 12
     more = [
         Point.objects.create(
             campaign=city.campaign, grid=city.grid, point_type=city.point.point_type, code=f"Q{n}", name=f"点位Q{n}"
