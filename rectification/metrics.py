@@ -187,14 +187,17 @@ def _deadline_set(steps: QuerySet) -> Subquery:
     )
 
 
-def _cases(*, campaign: Campaign, start: datetime.datetime, cutoff: datetime.datetime) -> QuerySet[Problem]:
-    """The period's cases, with what the counts read as aliases (computed in the query, never selected, so an
-    aggregate grouped by unit groups by the unit only)."""
+def _cases(*, campaign: Campaign, start: datetime.datetime, cutoff: datetime.datetime,
+           sources=None) -> QuerySet[Problem]:  # fmt: skip
+    """The period's cases (of the given sources only, if any), with what the counts read as aliases (computed in
+    the query, never selected, so an aggregate grouped by unit groups by the unit only)."""
     steps = ProblemTransition.objects.filter(problem=OuterRef("pk"))
     before = steps.filter(at__lt=cutoff)
+    problems = Problem.objects.filter(campaign=campaign)
+    if sources is not None:
+        problems = problems.filter(source__in=list(sources))
     return (
-        Problem.objects.filter(campaign=campaign)
-        .exclude(status=ProblemStatus.CANCELLED)
+        problems.exclude(status=ProblemStatus.CANCELLED)
         .alias(dispatched_at=Subquery(steps.filter(action="assign").order_by("at", "id").values("at")[:1]))
         .filter(dispatched_at__gte=start, dispatched_at__lt=cutoff)
         .alias(
@@ -295,10 +298,12 @@ def unit_metrics(
     units=None,
     group_by: str = "unit",
     now: datetime.datetime | None = None,
+    sources=None,
 ) -> list[MetricsRow]:
     """One row per unit (all the campaign's units, or those given), in tree order, units without cases included
-    with zeros. `group_by="unit"`: each unit's own cases; `"area"`: each unit with its whole subtree. Two queries
-    (the units, then one aggregate grouped by responsible unit) however many units and problems."""
+    with zeros. `group_by="unit"`: each unit's own cases; `"area"`: each unit with its whole subtree. With `sources`,
+    only the cases of those problem sources (scores count some sources twice). Two queries (the units, then one
+    aggregate grouped by responsible unit) however many units and problems."""
     if group_by not in GROUP_BY:
         raise ValueError(f"group_by must be one of {GROUP_BY}")
     _check_period(start, end)
@@ -308,7 +313,7 @@ def unit_metrics(
     units = sorted(units, key=lambda unit: unit.path)
     if not units:
         return []
-    cases = _cases(campaign=campaign, start=start, cutoff=cutoff)
+    cases = _cases(campaign=campaign, start=start, cutoff=cutoff, sources=sources)
     if group_by == "unit":
         cases = cases.filter(responsible_unit__in=[unit.pk for unit in units])
     else:

@@ -20,6 +20,7 @@ class ScoringConfig(AppConfig):
 
         from campaign.cycle import CycleStep, register_cycle_step
         from scoring.documents import cycle_compile, cycle_publish, cycle_weekly
+        from scoring.rankings import cycle_rankings
 
         def at(field):
             return lambda schedule, date: timezone.make_aware(
@@ -39,5 +40,8 @@ class ScoringConfig(AppConfig):
                                       at("compile_at"), cycle_compile))  # fmt: skip
         register_cycle_step(CycleStep("publish", _("Publish, or remind the office to publish"), at("publish_at"),
                                       cycle_publish))  # fmt: skip
+        # The week's rankings come before the weekly report and bulletin, which name the black list.
+        register_cycle_step(CycleStep("rankings", _("Rank the week's units and publish the ranking"), weekly_at,
+                                      cycle_rankings))  # fmt: skip
         register_cycle_step(CycleStep("weekly", _("Compile the weekly report and bulletin"), weekly_at,
                                       cycle_weekly))  # fmt: skip

@@ -36,6 +36,9 @@ AUDIT_ACTIONS = {
     "scoring.projection.snapshot": _("Kept a projected score"),
     "scoring.material.upload": _("Handed in a material"),
     "scoring.material.review": _("Reviewed a material"),
+    "scoring.rules.create": _("Saved a new version of the scoring rules"),
+    "scoring.ranking.compute": _("Computed rankings"),
+    "scoring.ranking.publish": _("Published a ranking"),
 }
 
 
@@ -107,3 +110,12 @@ class AccountabilityKind(models.TextChoices):
     ACCOUNTABILITY = "accountability", _("Formal accountability (问责)")
     HONOURS = "honours", _("Loss of eligibility for honours (取消评先资格)")
     BONUS_DEDUCTION = "bonus_deduction", _("Civilization bonus deduction (扣减文明奖)")
+
+
+# The default escalation ladder for units on the black list again and again: the first time, the second, the third
+# and every time after. A campaign sets its own in `ScoringSettings.black_list_ladder`.
+DEFAULT_LADDER = [
+    _("Talk with the leader in charge (分管领导约谈)"),
+    _("Talk with the organisation department (组织部约谈)"),
+    _("Formal accountability (正式问责)"),
+]

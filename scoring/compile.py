@@ -286,6 +286,28 @@ def leader_report_data(window: Window) -> dict:
     }
 
 
+def black_list(window: Window) -> list[dict]:
+    """A week's bulletin names the units on the black lists of the weekly rankings published for that week, with
+    their score and the escalation step they reached. One query."""
+    from scoring.choices import DocumentStatus, ListKind, RankingPeriod
+    from scoring.models import RankingEntry
+
+    if window.start_date == window.end_date:
+        return []
+    rows = (
+        RankingEntry.objects.filter(ranking__campaign=window.campaign, ranking__period=RankingPeriod.WEEKLY,
+                                    ranking__period_end=window.end_date, ranking__status=DocumentStatus.PUBLISHED,
+                                    list_kind=ListKind.BLACK, unit__isnull=False)
+        .order_by("ranking__peer_group__name", "rank", "unit__path")
+        .values("unit_id", "unit__name", "unit__code", "score", "rank", "escalation", "ranking__peer_group__name")
+    )  # fmt: skip
+    return [
+        {**_unit_label(row), "score": row["score"], "rank": row["rank"], "escalation": row["escalation"],
+         "peer_group": row["ranking__peer_group__name"] or ""}
+        for row in rows
+    ]  # fmt: skip
+
+
 def bulletin_data(window: Window) -> dict:
     compliance = compliance_section(window)
     problems = problem_section(window)
@@ -302,4 +324,5 @@ def bulletin_data(window: Window) -> dict:
         "problems": {key: problems[key] for key in ("new", "closed", "overdue")},
         "problems_by_unit": problems["by_unit"],
         "standing": standing(problems, compliance),
+        "black_list": black_list(window),
     }

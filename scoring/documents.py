@@ -146,6 +146,10 @@ def _mentions(bulletin: Bulletin, data: dict) -> list[BulletinMention]:
             }
     for row in data["dispatch"]["overdue_by_unit"]:
         details[(row["unit_id"], MentionReason.OVERDUE_ORDERS)] = _("%(count)d overdue") % {"count": row["orders"]}
+    for row in data.get("black_list", []):
+        details[(row["unit_id"], MentionReason.BLACK_LIST)] = " ".join(
+            part for part in (_("score %(score)s") % {"score": row["score"]}, row["escalation"]) if part
+        )
     return [
         BulletinMention(bulletin=bulletin, unit_id=unit_id, reason=reason, detail=detail[:300])
         for (unit_id, reason), detail in sorted(details.items())

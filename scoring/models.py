@@ -485,10 +485,17 @@ class Ranking(models.Model):
         verbose_name_plural = _("rankings")
         ordering = ["-period_end", "period", "ranked", "peer_group__name"]
         constraints = [
+            # One per period and peer group, and one of the command groups (no peer group): two partial indexes,
+            # which every database keeps (NULLS NOT DISTINCT is PostgreSQL's only).
             models.UniqueConstraint(
                 fields=["campaign", "period", "period_end", "ranked", "peer_group"],
+                condition=Q(peer_group__isnull=False),
                 name="ranking_one_per_period",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "period", "period_end", "ranked"],
+                condition=Q(peer_group__isnull=True),
+                name="ranking_one_per_period_of_groups",
             ),
             models.CheckConstraint(condition=Q(period__in=RankingPeriod.values), name="ranking_period_valid"),
             models.CheckConstraint(condition=Q(ranked__in=RankedKind.values), name="ranking_ranked_valid"),

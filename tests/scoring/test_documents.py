@@ -214,7 +214,8 @@ def test_the_weekly_documents_cover_seven_days(day):
 
 def test_the_scheduled_steps_compile_and_publish_on_time(day):
     assert {step for _c, _d, step in cycle_due(now=at(17, 29))} == {"remind"}
-    assert {step for _c, _d, step in cycle_due(now=at(17, 30))} == {"remind", "compile", "weekly"}  # a Friday
+    # A Friday: the week's rankings and the weekly documents too.
+    assert {step for _c, _d, step in cycle_due(now=at(17, 30))} == {"remind", "compile", "rankings", "weekly"}
     cycle_step_run(campaign=day.campaign, date=DAY, step="compile", now=at(17, 30))
     cycle_step_run(campaign=day.campaign, date=DAY, step="weekly", now=at(17, 30))
     run = cycle_step_run(campaign=day.campaign, date=DAY, step="publish", now=at(18, 30))
