@@ -31,10 +31,11 @@ class ScoringConfig(AppConfig):
             return at("compile_at")(schedule, date) if date.weekday() == schedule.weekly_weekday else None
 
         from campaign.demo_seed import register_seed_step
-        from scoring.demo_seed import seed_demo_documents, seed_demo_inspections
+        from scoring.demo_seed import seed_demo_documents, seed_demo_inspections, seed_demo_rankings
 
         register_seed_step(seed_demo_documents, after_daily_reports=True)
         register_seed_step(seed_demo_inspections, after_daily_reports=True)
+        register_seed_step(seed_demo_rankings, after_daily_reports=True)
 
         register_cycle_step(CycleStep("compile", _("Compile the report to the leaders and the bulletin"),
                                       at("compile_at"), cycle_compile))  # fmt: skip

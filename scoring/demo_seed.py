@@ -3,6 +3,8 @@
 - Yesterday's report to the leaders and bulletin, compiled at yesterday's compile time and published by the office,
   so leaders have something to read and named units something to acknowledge; today's are left for the scheduled
   jobs and the office. Only into a campaign without compiled documents.
+- The last two weeks' rankings (with a history of daily reports behind them), published, and accountability records
+  for the units at the bottom and for an overdue problem. Only into a campaign without rankings.
 - Inspections: a sampling draw, two closed mock assessments of the drawn points (five weeks and one week ago, the
   second finding fewer problems, so the projected score rises), a closed covert visit of a few points, and this
   week's routine inspection still open with some points visited and findings waiting for review. Only into a
@@ -14,14 +16,18 @@ Both run after the demo's daily reports.
 import datetime
 import random
 import uuid
+from decimal import Decimal
 
 from django.utils import timezone
 
-from campaign.daily_reports import daily_settings_get
-from campaign.models import Campaign
+from campaign.choices import DailyReportStatus
+from campaign.daily_reports import daily_settings_get, reporting_units
+from campaign.models import Campaign, DailyReport
 from campaign.services import sampling_draw
 from core.models import User
-from scoring.choices import ItemResult, Period, RoundKind
+from rectification.models import Problem
+from scoring.accountability import accountability_record
+from scoring.choices import AccountabilityKind, ItemResult, ListKind, Period, RankingPeriod, RoundKind
 from scoring.documents import document_compile, document_edit, document_publish
 from scoring.inspections import (
     ItemInput,
@@ -31,7 +37,8 @@ from scoring.inspections import (
     round_close,
     round_create,
 )
-from scoring.models import Bulletin, InspectionItem, InspectionRound, LeaderReport
+from scoring.models import Bulletin, InspectionItem, InspectionRound, LeaderReport, Ranking, RankingEntry
+from scoring.rankings import ranking_compute, ranking_publish
 
 LEADS = {
     LeaderReport: "昨日全市各责任单位按要求报送日报告，东华街道迟报，部分单位尚未报送；新发现问题已全部交办，"
@@ -112,3 +119,84 @@ def seed_demo_inspections(campaign: Campaign) -> None:
             findings = InspectionItem.objects.filter(inspection__round=round, result=ItemResult.NOT_MET)
             findings_approve(actor=office, items=list(findings))
             round_close(actor=office, round=round)
+
+
+# Units that report less diligently than the rest, so the demo's rankings have a black list and an evening meeting.
+LAGGARDS = {"SFS-XC-XH-LY": 0.15, "SFS-B-TSW": 0.3, "SFS-XC-JN": 0.35}
+WORK_DONE = ["巡查背街小巷，清理乱堆乱放", "组织志愿者开展文明劝导", "整治非机动车乱停放", "更新公益广告和宣传栏",
+             "督促商户落实门前三包", "开展楼道堆物清理"]  # fmt: skip
+
+
+def _seed_report_history(campaign: Campaign, first: datetime.date, last: datetime.date) -> None:
+    """Daily reports for the days from `first` to `last` that have none: most units report on time most days."""
+    rng = random.Random(20270101)  # noqa: S311 - a reproducible demo, not a secret
+    schedule = daily_settings_get(campaign=campaign)
+    units = list(reporting_units(campaign=campaign).order_by("code"))
+    taken = set(DailyReport.objects.filter(campaign=campaign, date__gte=first, date__lte=last)
+                .values_list("unit_id", "date"))  # fmt: skip
+    rows = []
+    for unit in units:
+        diligence = LAGGARDS.get(unit.code, 0.55 + rng.random() * 0.45)
+        for n in range((last - first).days + 1):
+            day = first + datetime.timedelta(days=n)
+            if (unit.pk, day) in taken or rng.random() > diligence:
+                continue
+            deadline = schedule.deadline_on(day)
+            late = rng.random() < 0.1
+            submitted = deadline + datetime.timedelta(minutes=40) if late else deadline - datetime.timedelta(hours=1)
+            rows.append(DailyReport(
+                campaign=campaign, unit=unit, date=day, status=DailyReportStatus.SUBMITTED, deadline_at=deadline,
+                submitted_at=submitted, first_submitted_at=submitted, is_late=late, work_done=rng.choice(WORK_DONE),
+                people_deployed=rng.randint(3, 30), created_at=submitted, updated_at=submitted,
+            ))  # fmt: skip
+    DailyReport.objects.bulk_create(rows, batch_size=500)
+
+
+def seed_demo_rankings(campaign: Campaign) -> None:
+    """The last two weeks' rankings, published on their weekly day, and the office's accountability records for
+    the unit at the bottom twice."""
+    if Ranking.objects.filter(campaign=campaign).exists():
+        return
+    office = User.objects.get(username="office")
+    schedule = daily_settings_get(campaign=campaign)
+    today = timezone.localdate()
+    last = today - datetime.timedelta(days=(today.weekday() - schedule.weekly_weekday - 1) % 7 + 1)
+    weeks = [last - datetime.timedelta(days=7), last]
+    _seed_report_history(campaign, weeks[0] - datetime.timedelta(days=6), last)
+    for end in weeks:
+        moment = timezone.make_aware(datetime.datetime.combine(end, schedule.compile_at))
+        for ranking in ranking_compute(campaign=campaign, period=RankingPeriod.WEEKLY, period_end=end, now=moment):
+            ranking_publish(actor=office, ranking=ranking, now=moment + datetime.timedelta(minutes=30))
+    black = (
+        RankingEntry.objects.filter(ranking__campaign=campaign, ranking__period_end=last, list_kind=ListKind.BLACK,
+                                    unit__isnull=False)
+        .select_related("unit", "ranking").order_by("-black_list_count", "score", "unit__code")
+    )  # fmt: skip
+    for entry in black[:2]:
+        unit = entry.unit
+        accountability_record(
+            actor=office, campaign=campaign, unit=unit, kind=AccountabilityKind.CRITICISM, decided_on=last,
+            reason=f"{last:%m月%d日}周排名列入黑榜（{entry.score}分），在全市通报批评。", decided_by="市创城指挥部",
+            ranking_entries=[entry],
+        )  # fmt: skip
+        if entry.black_list_count >= 2:
+            accountability_record(
+                actor=office, campaign=campaign, unit=unit, kind=AccountabilityKind.TALK, decided_on=last,
+                person_name=unit.leader_in_charge or "", person_position="分管领导",
+                reason="连续两周列入黑榜，由分管领导约谈。", decided_by="市创城指挥部", ranking_entries=[entry],
+            )  # fmt: skip
+    overdue = (
+        Problem.objects.filter(campaign=campaign)
+        .open()
+        .filter(Problem.overdue_q())
+        .select_related("responsible_unit")
+        .exclude(responsible_unit=None)
+        .order_by("deadline")
+        .first()
+    )
+    if overdue is not None:
+        accountability_record(
+            actor=office, campaign=campaign, unit=overdue.responsible_unit, decided_on=today,
+            kind=AccountabilityKind.BONUS_DEDUCTION, amount=Decimal("2000"), decided_by="市创城指挥部",
+            reason=f"问题{overdue.reference}超期未整改，扣减文明奖。", problems=[overdue],
+        )  # fmt: skip

@@ -1,6 +1,8 @@
-"""The demo's inspections: two closed mock assessments whose kept projections rise, their findings approved and in
-the ledger as routed problems, a closed covert visit, and this week's routine inspection still open."""
+"""The demo's scoring: two closed mock assessments whose kept projections rise, their findings approved and in
+the ledger as routed problems, a closed covert visit, this week's routine inspection still open; the last two
+weeks' rankings published with red and black lists and evening-meeting flags; accountability records."""
 
+import datetime
 from decimal import Decimal
 
 from rectification.choices import ProblemSource
@@ -31,3 +33,20 @@ def test_the_demo_has_two_mock_assessments_with_a_rising_projected_total(demo):
     assert set(findings.values_list("problem__source", flat=True)) == {ProblemSource.MOCK_ASSESSMENT}
     pending = InspectionItem.objects.filter(inspection__round=rounds["本周常规督查"], result=ItemResult.NOT_MET)
     assert set(pending.values_list("review_status", flat=True)) <= {ReviewStatus.PENDING}
+
+
+def test_the_demo_has_two_published_weeks_of_rankings_and_accountability_records(demo):
+    from scoring.choices import AccountabilityKind, DocumentStatus, ListKind
+    from scoring.models import AccountabilityRecord, Ranking, RankingEntry
+
+    rankings = Ranking.objects.filter(campaign=demo.campaign)
+    weeks = sorted(set(rankings.values_list("period_end", flat=True)))
+    assert len(weeks) == 2 and weeks[1] - weeks[0] == datetime.timedelta(days=7)
+    assert set(rankings.values_list("status", flat=True)) == {DocumentStatus.PUBLISHED}
+    latest = RankingEntry.objects.filter(ranking__campaign=demo.campaign, ranking__period_end=weeks[1])
+    assert latest.filter(list_kind=ListKind.RED).exists() and latest.filter(list_kind=ListKind.BLACK).exists()
+    assert latest.filter(evening_meeting=True, score__lt=60).exists()
+    assert latest.filter(previous_rank__isnull=False).exists()
+    records = AccountabilityRecord.objects.filter(campaign=demo.campaign)
+    assert records.filter(kind=AccountabilityKind.CRITICISM, ranking_entries__list_kind=ListKind.BLACK).exists()
+    assert records.filter(kind=AccountabilityKind.BONUS_DEDUCTION, problems__isnull=False).exists()
