@@ -4,8 +4,27 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Unit
-from scoring.choices import DocumentStatus, Period, ReviewStatus, RoundKind, RoundStatus
-from scoring.models import Bulletin, Inspection, InspectionItem, InspectionRound, LeaderReport
+from scoring.choices import (
+    AccountabilityKind,
+    DocumentStatus,
+    MaterialStatus,
+    Period,
+    RankedKind,
+    RankingPeriod,
+    ReviewStatus,
+    RoundKind,
+    RoundStatus,
+)
+from scoring.models import (
+    AccountabilityRecord,
+    Bulletin,
+    Inspection,
+    InspectionItem,
+    InspectionRound,
+    LeaderReport,
+    MaterialSubmission,
+    Ranking,
+)
 
 
 class DocumentFilterSet(django_filters.FilterSet):
@@ -101,3 +120,51 @@ class FindingApiFilterSet(FindingFilterSet):
 
     class Meta(FindingFilterSet.Meta):
         fields = ["campaign", "round", "review_status", "unit", "q"]
+
+
+class RankingFilterSet(django_filters.FilterSet):
+    period = django_filters.ChoiceFilter(label=_("Period"), choices=RankingPeriod.choices, empty_label=_("All"))
+    ranked = django_filters.ChoiceFilter(label=_("Ranks"), choices=RankedKind.choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DocumentStatus.choices, empty_label=_("All"))
+    date_after = django_filters.DateFilter(label=_("From"), field_name="period_end", lookup_expr="gte",
+                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_before = django_filters.DateFilter(label=_("Until"), field_name="period_end", lookup_expr="lte",
+                                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    class Meta:
+        model = Ranking
+        fields = ["period", "ranked", "status", "date_after", "date_before"]
+
+
+class RankingApiFilterSet(RankingFilterSet):
+    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+
+    class Meta(RankingFilterSet.Meta):
+        fields = ["campaign", *RankingFilterSet.Meta.fields]
+
+
+class MaterialFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=MaterialStatus.choices, empty_label=_("All"))
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_campaign_units, empty_label=_("All"))
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = MaterialSubmission
+        fields = ["status", "unit", "q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(criterion__code__icontains=value))
+
+
+class AccountabilityFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Action"), choices=AccountabilityKind.choices, empty_label=_("All"))
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_campaign_units, empty_label=_("All"))
+    person = django_filters.CharFilter(label=_("Person"), field_name="person_name", lookup_expr="icontains")
+    withdrawn = django_filters.BooleanFilter(label=_("Withdrawn"), field_name="withdrawn_at", lookup_expr="isnull",
+                                             exclude=True)  # fmt: skip
+    date_after = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte",
+                                           widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    class Meta:
+        model = AccountabilityRecord
+        fields = ["kind", "unit", "person", "withdrawn", "date_after"]

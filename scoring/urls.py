@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring import inspection_views, views
+from scoring import inspection_views, ranking_views, record_views, views
 
 urlpatterns = [
     path("briefings/<str:kind>/", views.DocumentListView.as_view(), name="document_list"),
@@ -20,4 +20,19 @@ urlpatterns = [
     path("findings/approve/", inspection_views.findings_approve_view, name="findings_approve"),
     path("findings/<int:pk>/review/", inspection_views.finding_review_view, name="finding_review"),
     path("projection/", inspection_views.ProjectionView.as_view(), name="projection"),
+    path("rankings/", ranking_views.RankingListView.as_view(), name="ranking_list"),
+    path("rankings/compute/", ranking_views.ranking_compute_view, name="ranking_compute"),
+    path("rankings/<int:pk>/", ranking_views.RankingDetailView.as_view(), name="ranking_detail"),
+    path("rankings/<int:pk>/publish/", ranking_views.ranking_publish_view, name="ranking_publish"),
+    path("rankings/entries/<int:pk>/", ranking_views.RankingEntryView.as_view(), name="ranking_entry"),
+    path("score-rules/", ranking_views.ScoreRulesView.as_view(), name="score_rules"),
+    path("materials/", record_views.MaterialListView.as_view(), name="material_list"),
+    path("materials/new/", record_views.material_upload_view, name="material_upload"),
+    path("materials/<int:pk>/file/", record_views.material_file_view, name="material_file"),
+    path("materials/<int:pk>/review/", record_views.material_review_view, name="material_review"),
+    path("accountability/", record_views.AccountabilityListView.as_view(), name="accountability_list"),
+    path("accountability/new/", record_views.accountability_create_view, name="accountability_create"),
+    path(
+        "accountability/<int:pk>/withdraw/", record_views.accountability_withdraw_view, name="accountability_withdraw"
+    ),
 ]

@@ -270,6 +270,27 @@ MATRIX = {
     ("api:projection-list", "get", None): API_EVERYONE,
     ("api:projection-detail", "get", "kept_projection"): API_EVERYONE,
     ("api:projection-current", "get", None): row(403, 400, 400, 400, 400, 400, 400),
+    # Rankings and scores: published ones for everyone in the campaign (as the bulletin), drafts for the office,
+    # who computes and publishes them and changes the scoring rules (an empty change is refused with the reason).
+    ("ranking_list", "get", None): EVERYONE,
+    ("ranking_compute", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("ranking_detail", "get", "published_ranking"): EVERYONE,
+    ("ranking_detail", "get", "draft_ranking"): OFFICE_ONLY,
+    ("ranking_publish", "post", "draft_ranking"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("ranking_entry", "get", "published_entry"): EVERYONE,
+    ("ranking_entry", "get", "draft_entry"): OFFICE_ONLY,
+    ("score_rules", "get", None): EVERYONE,
+    ("score_rules", "post", None): row(LOGIN, 404, 404, 404, 404, 400, 400),
+    # Materials: a unit's people hand in its files; the office reviews; files are read within the unit's scope.
+    ("material_list", "get", None): EVERYONE,
+    ("material_upload", "get", None): row(LOGIN, 200, 200, 404, 404, 200, 200),
+    ("material_file", "get", "own_material"): EVERYONE,
+    ("material_file", "get", "other_material"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("material_review", "post", "own_material"): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    # Accountability: read within the unit's scope; the office records and withdraws (a reason is required).
+    ("accountability_list", "get", None): EVERYONE,
+    ("accountability_create", "get", None): OFFICE_ONLY,
+    ("accountability_withdraw", "post", "own_record"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     ("api:leader-report-list", "get", None): API_EVERYONE,
     ("api:leader-report-detail", "get", "leader_report"): row(403, 404, 404, 200, 200, 200, 200),
     ("api:leader-report-compile", "post", None): API_STAFF_CREATE,
@@ -435,11 +456,11 @@ def objects():
     from scoring.documents import document_compile
     from scoring.models import Bulletin, BulletinMention, LeaderReport
 
-    own_report = DailyReport.objects.get(unit__code=OWN_UNIT)
+    own_report = DailyReport.objects.filter(unit__code=OWN_UNIT).latest("date")  # the demo's yesterday
     bulletin = Bulletin.objects.get(campaign__slug=OWN_CAMPAIGN, status="published")
     today = timezone.localdate()
     draft_bulletin = document_compile(model=Bulletin, campaign=bulletin.campaign, period=Period.DAILY, end_date=today)
-    other_report = DailyReport.objects.get(unit__code=OTHER_UNIT)
+    other_report = DailyReport.objects.filter(unit__code=OTHER_UNIT).latest("date")
     from core.models import Delivery, Notification
     from core.notifications import Draft, notify
     from scoring.choices import ItemResult, RoundKind
@@ -454,6 +475,23 @@ def objects():
         actor=office, campaign=open_round.campaign, kind=RoundKind.COVERT, name="夜间暗访", starts_on=today,
         ends_on=today, points=[Point.objects.get(code="P0001")],
     )  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.accountability import accountability_record
+    from scoring.materials import material_criteria, material_upload
+    from scoring.models import Ranking
+    from scoring.rankings import ranking_compute
+
+    own_campaign = open_round.campaign
+    published_ranking = Ranking.objects.filter(campaign=own_campaign, status="published", ranked="units").first()
+    draft_ranking = ranking_compute(campaign=own_campaign, period="monthly", period_end=today)[0]
+    criterion = material_criteria(campaign=own_campaign).first()
+
+    def material(unit_code):
+        return material_upload(actor=office, campaign=own_campaign, criterion=criterion,
+                               unit=Unit.objects.get(code=unit_code), title="台账",
+                               file=SimpleUploadedFile("a.pdf", b"%PDF-1.4 matrix"))  # fmt: skip
+
     liaison = User.objects.get(username=USERS["liaison"])
     event = "problem.overdue:1:20261120T1730"
     notify([Draft(recipient_id=liaison.pk, kind="problem.overdue", key=event, title="超期")])
@@ -468,6 +506,20 @@ def objects():
         "liaison_notification": liaison_notification,
         "mock_round": InspectionRound.objects.get(campaign__slug=OWN_CAMPAIGN, name="第二次模拟测评"),
         "open_round": open_round,
+        "published_ranking": published_ranking,
+        "draft_ranking": draft_ranking,
+        "published_entry": published_ranking.entries.exclude(unit=None).first(),
+        "draft_entry": draft_ranking.entries.exclude(unit=None).first(),
+        "own_material": material(OWN_UNIT),
+        "other_material": material(OTHER_UNIT),
+        "own_record": accountability_record(
+            actor=office,
+            campaign=own_campaign,
+            unit=Unit.objects.get(code=OWN_UNIT),
+            kind="talk",
+            reason="约谈",
+            decided_on=today,
+        ),
         "kept_projection": InspectionRound.objects.get(campaign__slug=OWN_CAMPAIGN, name="第二次模拟测评").projection,
         "open_covert_round": open_covert_round,
         "unvisited_point": RoundPoint.objects.filter(round=open_round)
