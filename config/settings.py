@@ -345,6 +345,10 @@ SPECTACULAR_SETTINGS = {
         "RoundKindEnum": "scoring.choices.RoundKind",
         "ItemResultEnum": "scoring.choices.ItemResult",
         "ReviewStatusEnum": "scoring.choices.ReviewStatus",
+        "RankingPeriodEnum": "scoring.choices.RankingPeriod",
+        "MaterialStatusEnum": "scoring.choices.MaterialStatus",
+        "AccountabilityKindEnum": "scoring.choices.AccountabilityKind",
+        "ListKindEnum": "scoring.choices.ListKind",
     },
 }
 

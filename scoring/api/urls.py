@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from scoring.api import inspections, views
+from scoring.api import inspections, rankings, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -10,5 +10,10 @@ router.register("inspection-rounds", inspections.RoundViewSet, basename="inspect
 router.register("inspections", inspections.InspectionViewSet, basename="inspection")
 router.register("findings", inspections.FindingViewSet, basename="finding")
 router.register("projections", inspections.ProjectionViewSet, basename="projection")
+router.register("rankings", rankings.RankingViewSet, basename="ranking")
+router.register("scores", rankings.ScoresViewSet, basename="score")
+router.register("score-rules", rankings.RuleSetViewSet, basename="score-rule")
+router.register("materials", rankings.MaterialViewSet, basename="material")
+router.register("accountability", rankings.AccountabilityViewSet, basename="accountability")
 
 urlpatterns = router.urls
