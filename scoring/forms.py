@@ -86,7 +86,9 @@ class VisitForm(forms.Form):
                 label=_("What was found"), required=False, max_length=500,
                 widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
             )  # fmt: skip
-            self.fields[f"photos_{pk}"] = PhotoField(label=_("Photos"), required=False, max_count=6)
+            photos = PhotoField(label=_("Photos"), required=False, max_count=6)
+            photos.widget.attrs = {**photos.widget.attrs, "class": "form-control form-control-sm"}
+            self.fields[f"photos_{pk}"] = photos
 
     def blocks(self):
         """(criterion, result, deduction, note, photos) bound fields, for the template."""

@@ -334,7 +334,7 @@ def finding_review(*, actor, item: InspectionItem, status: str, note: str = "", 
     note = (note or "").strip()
     if status == ReviewStatus.RETURNED and not note:
         raise DomainError(_("Say why the finding is returned."))
-    item = InspectionItem.objects.select_for_update().select_related("problem").get(pk=item.pk)
+    item = InspectionItem.objects.select_for_update(of=("self",)).select_related("problem").get(pk=item.pk)
     item = _review_one(item, actor=actor, status=status, note=note, now=now or timezone.now())
     audit_log(action="scoring.finding.review", actor=actor, obj=item, data={"status": status, "note": note})
     return item

@@ -116,9 +116,9 @@ def ranking_compute(*, actor=None, campaign: Campaign, period: str, period_end: 
             groups[group_id].append(unit_id)
     existing = {
         (ranking.ranked, ranking.peer_group_id): ranking
-        for ranking in Ranking.objects.select_for_update().filter(
-            campaign=campaign, period=period, period_end=period_end
-        )
+        for ranking in Ranking.objects.select_for_update(of=("self",))
+        .order_by("pk")
+        .filter(campaign=campaign, period=period, period_end=period_end)
     }
     published = [ranking for ranking in existing.values() if ranking.is_published]
     drafts = [ranking.pk for ranking in existing.values() if not ranking.is_published]

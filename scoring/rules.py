@@ -128,7 +128,7 @@ def rule_set_create(*, actor, campaign: Campaign, rules, name: str, note: str = 
         raise DomainError(_("Name the rule set."))
     if not (note or "").strip():
         raise DomainError(_("Say what changed."))
-    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).order_by().first()
     latest = ScoreRuleSet.objects.filter(campaign=campaign).aggregate(latest=Max("version"))["latest"] or 0
     rule_set = ScoreRuleSet.objects.create(campaign=campaign, version=latest + 1, name=name.strip()[:200],
                                            rules=rules, note=note.strip(), created_by=actor)  # fmt: skip
