@@ -14,6 +14,14 @@ from scoring.choices import ItemResult, ReviewStatus, RoundKind
 from scoring.inspections import REVIEW_CHOICES, ItemInput
 
 
+def styled(form: forms.Form) -> forms.Form:
+    """Bootstrap's classes on every field's widget."""
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", css)
+    return form
+
+
 class RoundForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -44,9 +52,7 @@ class RoundForm(forms.Form):
             Point.objects.filter(campaign=campaign, is_active=True).select_related("point_type").order_by("code")
         )
         self.fields["points"].label_from_instance = lambda point: f"{point.code} {point.name}（{point.point_type}）"
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+        styled(self)
 
     def clean(self):
         data = super().clean()

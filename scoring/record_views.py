@@ -20,19 +20,13 @@ from rectification.models import Problem
 from scoring.accountability import accountability_list, accountability_record, accountability_withdraw
 from scoring.choices import AccountabilityKind, MaterialStatus
 from scoring.filters import AccountabilityFilterSet, MaterialFilterSet
+from scoring.forms import styled
 from scoring.materials import REVIEW_VERDICTS, material_criteria, material_list, material_review, material_upload
 from scoring.models import RankingEntry
 
 
 def _local(value):
     return timezone.localtime(value).replace(tzinfo=None) if value else None
-
-
-def _styled(form):
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-        field.widget.attrs.setdefault("class", css)
-    return form
 
 
 # --- materials ----------------------------------------------------------------------------------------------------
@@ -53,7 +47,7 @@ class MaterialForm(forms.Form):
         if not user.is_office:
             units = units.filter(memberships__user=user).distinct()
         self.fields["unit"].queryset = units.order_by("path")
-        _styled(self)
+        styled(self)
 
 
 class MaterialListView(FilteredListView):
@@ -156,7 +150,7 @@ class AccountabilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.fields["unit"].queryset = Unit.objects.filter(campaign=campaign).order_by("path")
-        _styled(self)
+        styled(self)
 
     def clean_problems(self):
         numbers = [part.strip().upper() for part in self.cleaned_data["problems"].replace("，", ",").split(",")]
