@@ -39,6 +39,7 @@ AUDIT_ACTIONS = {
     "scoring.rules.create": _("Saved a new version of the scoring rules"),
     "scoring.ranking.compute": _("Computed rankings"),
     "scoring.ranking.publish": _("Published a ranking"),
+    "scoring.settings.update": _("Changed the ranking settings"),
     "scoring.accountability.record": _("Recorded an accountability action"),
     "scoring.accountability.withdraw": _("Withdrew an accountability record"),
 }

@@ -5,6 +5,7 @@ versions. Every list is filtered and exported."""
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -20,10 +21,18 @@ from django.views.generic import TemplateView
 from core.errors import DomainError
 from core.excel import Column, write_workbook, xlsx_response
 from core.views import FilteredListView
-from scoring.choices import RankingPeriod
+from scoring.choices import DEFAULT_LADDER, RankingPeriod
 from scoring.filters import RankingFilterSet
+from scoring.forms import styled
 from scoring.models import RankingEntry, ScoreRuleSet
-from scoring.rankings import ranking_compute, ranking_entries, ranking_list, ranking_publish
+from scoring.rankings import (
+    ranking_compute,
+    ranking_entries,
+    ranking_list,
+    ranking_publish,
+    scoring_settings,
+    scoring_settings_update,
+)
 from scoring.rules import COMPONENTS, rule_set_create, rule_set_current
 
 COMPONENT_LABELS = {
@@ -169,8 +178,53 @@ class RankingEntryView(TemplateView):
         ))  # fmt: skip
 
 
+class SettingsForm(forms.Form):
+    red_list_size = forms.IntegerField(label=_("Red list size"), min_value=0, max_value=50)
+    black_list_size = forms.IntegerField(label=_("Black list size"), min_value=0, max_value=50)
+    meeting_below = forms.DecimalField(label=_("Evening meeting below"), min_value=0, max_value=100, decimal_places=2)
+    black_list_ladder = forms.CharField(
+        label=_("Black-list escalation ladder"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One step per line: the first time on the black list, the second, the third …"),
+    )  # fmt: skip
+    auto_publish = forms.BooleanField(label=_("Publish rankings on schedule"), required=False)
+
+
+def _settings_form(campaign, data=None):
+    row = scoring_settings(campaign=campaign)
+    ladder = row.black_list_ladder or [str(step) for step in DEFAULT_LADDER]
+    initial = {"red_list_size": row.red_list_size, "black_list_size": row.black_list_size,
+               "meeting_below": row.meeting_below, "auto_publish": row.auto_publish,
+               "black_list_ladder": "\n".join(ladder)}  # fmt: skip
+    form = styled(SettingsForm(data, initial=initial))
+    form.fields["auto_publish"].widget.attrs["class"] = "form-check-input"
+    return form
+
+
+@login_required
+@require_POST
+def scoring_settings_view(request):
+    campaign = request.campaign
+    if not campaign or not request.user.is_office:
+        raise Http404
+    form = _settings_form(campaign, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            scoring_settings_update(actor=request.user, campaign=campaign, red_list_size=data["red_list_size"],
+                                    black_list_size=data["black_list_size"], meeting_below=data["meeting_below"],
+                                    black_list_ladder=data["black_list_ladder"].splitlines(),
+                                    auto_publish=data["auto_publish"])  # fmt: skip
+            messages.success(request, _("Saved; rankings computed from now on use these settings."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return HttpResponseRedirect(reverse("score_rules"))
+
+
 class ScoreRulesView(TemplateView):
-    """The scoring rules in force with their earlier versions; the office saves a changed version."""
+    """The scoring rules in force with their earlier versions, and the ranking settings; the office saves a changed
+    version of the rules and changes the settings."""
 
     template_name = "scoring/score_rules.html"
 
@@ -217,5 +271,5 @@ class ScoreRulesView(TemplateView):
         ]
         return render(request, self.template_name, {
             "current": current, "versions": versions, "components": components, "text": text, "name": name,
-            "note": note, "error": error,
+            "note": note, "error": error, "settings_form": _settings_form(request.campaign),
         }, status=400 if error else 200)  # fmt: skip

@@ -48,6 +48,30 @@ def scoring_settings(*, campaign: Campaign) -> ScoringSettings:
     return ScoringSettings.objects.filter(campaign=campaign).first() or ScoringSettings(campaign=campaign)
 
 
+@transaction.atomic
+def scoring_settings_update(*, actor, campaign: Campaign, red_list_size: int, black_list_size: int, meeting_below,
+                            black_list_ladder: list[str], auto_publish: bool) -> ScoringSettings:  # fmt: skip
+    """The office sets the lists' sizes, the evening-meeting line, the escalation ladder and whether the scheduled
+    step publishes; rankings computed from then on use them (published ones keep what they were computed with)."""
+    if actor is None or not actor.is_office:
+        raise DomainError(_("Only the command office changes the ranking settings."), code="forbidden")
+    if not (0 <= red_list_size <= 50 and 0 <= black_list_size <= 50):
+        raise DomainError(_("The red and black lists hold between 0 and 50 units."))
+    if meeting_below is None or not (0 <= Decimal(str(meeting_below)) <= 100):
+        raise DomainError(_("The evening-meeting line is a score between 0 and 100."))
+    ladder = [step.strip()[:200] for step in black_list_ladder if step and step.strip()]
+    row = ScoringSettings.objects.select_for_update().filter(campaign=campaign).first() or ScoringSettings(
+        campaign=campaign
+    )
+    row.red_list_size, row.black_list_size = red_list_size, black_list_size
+    row.meeting_below, row.black_list_ladder, row.auto_publish = Decimal(str(meeting_below)), ladder, auto_publish
+    row.save()
+    audit_log(action="scoring.settings.update", actor=actor, obj=row,
+              data={"red": red_list_size, "black": black_list_size, "meeting_below": str(row.meeting_below),
+                    "ladder": ladder, "auto_publish": auto_publish})  # fmt: skip
+    return row
+
+
 def period_bounds(*, period: str, period_end: datetime.date) -> tuple[datetime.date, datetime.date]:
     """Weekly: the seven days ending on `period_end`. Monthly: the calendar month of `period_end`, to that day."""
     if period == RankingPeriod.WEEKLY:

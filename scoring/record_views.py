@@ -11,17 +11,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
 from campaign.models import Unit
 from core.errors import DomainError
-from core.excel import Column
+from core.excel import Column, write_xlsx, xlsx_response
 from core.views import FilteredListView, serve_protected_file
 from rectification.models import Problem
 from scoring.accountability import accountability_list, accountability_record, accountability_withdraw
 from scoring.choices import AccountabilityKind, MaterialStatus
 from scoring.filters import AccountabilityFilterSet, MaterialFilterSet
 from scoring.forms import styled
-from scoring.materials import REVIEW_VERDICTS, material_criteria, material_list, material_review, material_upload
+from scoring.materials import (
+    REVIEW_VERDICTS,
+    material_completeness,
+    material_criteria,
+    material_list,
+    material_review,
+    material_upload,
+)
 from scoring.models import RankingEntry
 
 
@@ -78,6 +86,46 @@ class MaterialListView(FilteredListView):
     def get_context_data(self, **kwargs):
         verdicts = [(value, label) for value, label in MaterialStatus.choices if value in REVIEW_VERDICTS]
         return super().get_context_data(verdicts=verdicts, **kwargs)
+
+
+class MaterialStandingView(TemplateView):
+    """Where each unit stands on each criterion it is measured on (its latest file's verdict, overdue or not),
+    filtered by status and overdue, as Excel too."""
+
+    template_name = "scoring/material_standing.html"
+    columns = [
+        Column(gettext_lazy("Criterion"), 14),
+        Column(gettext_lazy("Unit"), 24),
+        Column(gettext_lazy("Status"), 14),
+        Column(gettext_lazy("Due on"), 12),
+        Column(gettext_lazy("Overdue"), 8),
+    ]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return HttpResponseRedirect(f"{reverse('login')}?next={request.path}")
+        campaign = request.campaign
+        if not campaign:
+            raise Http404
+        units = None if request.user.sees_citywide else list(Unit.objects.visible_to(request.user))
+        rows = material_completeness(campaign=campaign, units=units)
+        labels = {**dict(MaterialStatus.choices), "": _("Nothing handed in")}
+        status = request.GET.get("status")
+        if status in labels:
+            rows = [row for row in rows if row.status == status]
+        if request.GET.get("overdue") == "1":
+            rows = [row for row in rows if row.overdue]
+        if request.GET.get("export") == "xlsx":
+            content = write_xlsx(title=str(_("Material standing")), columns=self.columns, rows=(
+                [row.criterion.code, row.unit_name, labels[row.status], row.due_on, _("Yes") if row.overdue else ""]
+                for row in rows
+            ))  # fmt: skip
+            return xlsx_response(filename=str(_("Material standing")), content=content)
+        complete = sum(row.status == MaterialStatus.COMPLETE for row in rows)
+        return self.render_to_response(self.get_context_data(
+            rows=rows, labels=labels, statuses=list(labels.items()), status=status, complete=complete,
+            overdue=sum(row.overdue for row in rows), querystring=request.GET.urlencode(),
+        ))  # fmt: skip
 
 
 @login_required

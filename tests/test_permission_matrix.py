@@ -281,6 +281,8 @@ MATRIX = {
     ("ranking_entry", "get", "draft_entry"): OFFICE_ONLY,
     ("score_rules", "get", None): EVERYONE,
     ("score_rules", "post", None): row(LOGIN, 404, 404, 404, 404, 400, 400),
+    ("scoring_settings", "post", None): row(LOGIN, 404, 404, 404, 404, 302, 302),
+    ("material_standing", "get", None): EVERYONE,
     # Materials: a unit's people hand in its files; the office reviews; files are read within the unit's scope.
     ("material_list", "get", None): EVERYONE,
     ("material_upload", "get", None): row(LOGIN, 200, 200, 404, 404, 200, 200),

@@ -123,3 +123,53 @@ def test_the_office_records_and_withdraws_accountability(client, city):
     assert record.withdraw_reason == "对象有误"
     rows = list(load_workbook(io.BytesIO(office.get("/accountability/", {"export": "xlsx"}).content)).active.values)
     assert rows[1][1] == "幸福社区" and "对象有误" in rows[1][8]
+
+
+def test_the_office_sets_the_lists_the_line_and_the_ladder(client, city, peers):  # noqa: F811
+    from scoring.models import ScoringSettings
+
+    office = signed_in(client, city.users["office"], city.campaign)
+    assert office.get("/score-rules/").context["settings_form"]["red_list_size"].value() == 1
+    ladder = "书面检查\n约谈\n问责"
+    office.post("/score-rules/settings/", {"red_list_size": "2", "black_list_size": "1", "meeting_below": "70",
+                                           "black_list_ladder": ladder, "auto_publish": ""})  # fmt: skip
+    row = ScoringSettings.objects.get(campaign=city.campaign)
+    assert (row.red_list_size, row.meeting_below, row.black_list_ladder, row.auto_publish) == (
+        2, 70, ["书面检查", "约谈", "问责"], False,
+    )  # fmt: skip
+    bad = office.post("/score-rules/settings/", {"red_list_size": "2", "black_list_size": "1", "meeting_below": "170",
+                                                 "black_list_ladder": ""}, follow=True)  # fmt: skip
+    assert "less than or equal to 100" in bad.content.decode()
+    reports(city.company, week(YESTERDAY)[:5])  # 5 of 7: 71.43, above the new line of 70
+    reports(city.community, week(YESTERDAY)[:4])  # 57.14: under it
+    office.post("/rankings/compute/", {"period": "weekly", "date": YESTERDAY.isoformat()})
+    ranking = Ranking.objects.get()
+    flags = {e.unit.name: (e.evening_meeting, e.escalation) for e in ranking.entries.select_related("unit")}
+    assert flags["安居物业"] == (False, "") and flags["幸福社区"][0] is True
+    assert flags["柳荫社区"] == (True, "书面检查")
+    liaison = signed_in(client.__class__(), city.users["unit"], city.campaign)
+    assert liaison.post("/score-rules/settings/", {"red_list_size": "9"}).status_code == 404
+
+
+def test_the_material_standing_per_criterion_and_unit(client, city):
+    from campaign.models import UnitGroup
+
+    system = tree(city.campaign, city.point.point_type)
+    group = UnitGroup.objects.create(campaign=city.campaign, name="各社区", kind="set")
+    group.members.set([city.community, city.neighbour])
+    TaskAssignment.objects.create(indicator=system["B2"], lead_group=group, deadline="2026-01-31")
+    liaison = signed_in(client, city.users["unit"], city.campaign)
+    liaison.post("/materials/new/", {"criterion": system["B2"].pk, "unit": city.community.pk, "title": "台账",
+                                     "file": SimpleUploadedFile("台账.pdf", b"%PDF-1.4 demo")})  # fmt: skip
+    office = signed_in(client.__class__(), city.users["office"], city.campaign)
+    page = office.get("/materials/standing/")
+    assert [(r.unit_name, r.status, r.overdue) for r in page.context["rows"]] == [
+        ("幸福社区", MaterialStatus.SUBMITTED, True), ("和平社区", "", True),
+    ]  # fmt: skip
+    assert [r.unit_name for r in office.get("/materials/standing/", {"status": ""}).context["rows"]] == ["和平社区"]
+    rows = list(
+        load_workbook(io.BytesIO(office.get("/materials/standing/", {"export": "xlsx"}).content)).active.values
+    )
+    assert [row[1] for row in rows[1:]] == ["幸福社区", "和平社区"]
+    mine = liaison.get("/materials/standing/")
+    assert [r.unit_name for r in mine.context["rows"]] == ["幸福社区"]
