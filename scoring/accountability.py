@@ -38,17 +38,20 @@ def _amount(kind: str, amount) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def _same_campaign(campaign: Campaign, problems, items, entries) -> None:
+def _check_links(campaign: Campaign, problems, items, entries) -> None:
+    """Links stay within the campaign; lost points are approved findings; ranking entries are of published
+    rankings (a draft's entries are replaced when it is computed again, and the link would go with them)."""
     if any(problem.campaign_id != campaign.pk for problem in problems):
         raise DomainError(_("Some problems belong to another campaign."))
-    if (
-        InspectionItem.objects.filter(pk__in=[i.pk for i in items])
-        .exclude(inspection__round__campaign=campaign)
-        .exists()
-    ):
+    items = InspectionItem.objects.filter(pk__in=[i.pk for i in items])
+    if items.exclude(inspection__round__campaign=campaign).exists():
         raise DomainError(_("Some lost points belong to another campaign."))
+    if items.exclude(result=ItemResult.NOT_MET, review_status=ReviewStatus.APPROVED).exists():
+        raise DomainError(_("Only approved findings count as lost points."))
     if any(entry.ranking.campaign_id != campaign.pk for entry in entries):
         raise DomainError(_("Some ranking entries belong to another campaign."))
+    if any(entry.ranking.status != DocumentStatus.PUBLISHED for entry in entries):
+        raise DomainError(_("Only entries of published rankings can be cited."))
 
 
 @transaction.atomic
@@ -70,7 +73,7 @@ def accountability_record(*, actor, campaign: Campaign, unit: Unit, kind: str, r
     problems, items, entries = list(problems), list(inspection_items), list(ranking_entries)
     for entry in entries:
         entry.ranking  # noqa: B018 - loaded for the campaign check below
-    _same_campaign(campaign, problems, items, entries)
+    _check_links(campaign, problems, items, entries)
     record = AccountabilityRecord.objects.create(
         campaign=campaign, unit=unit, kind=kind, reason=reason, decided_on=decided_on,
         person_name=(person_name or "").strip()[:100], person_position=(person_position or "").strip()[:100],

@@ -19,7 +19,7 @@ from core.excel import Column, write_xlsx, xlsx_response
 from core.views import FilteredListView, serve_protected_file
 from rectification.models import Problem
 from scoring.accountability import accountability_list, accountability_record, accountability_withdraw
-from scoring.choices import AccountabilityKind, MaterialStatus
+from scoring.choices import AccountabilityKind, DocumentStatus, MaterialStatus
 from scoring.filters import AccountabilityFilterSet, MaterialFilterSet
 from scoring.forms import styled
 from scoring.materials import (
@@ -253,7 +253,8 @@ def accountability_create_view(request):
     entry = None
     entry_id = request.GET.get("entry") or request.POST.get("ranking_entry")
     if entry_id and str(entry_id).isdigit():
-        entry = RankingEntry.objects.filter(pk=entry_id, ranking__campaign=campaign, unit__isnull=False).first()
+        entry = RankingEntry.objects.filter(pk=entry_id, ranking__campaign=campaign, unit__isnull=False,
+                                            ranking__status=DocumentStatus.PUBLISHED).first()  # fmt: skip
         if entry is not None:
             initial.update(unit=entry.unit_id, ranking_entry=entry.pk)
     form = AccountabilityForm(request.POST or None, campaign=campaign, initial=initial)

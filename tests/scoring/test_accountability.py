@@ -94,3 +94,24 @@ def test_only_the_office_records_and_only_within_the_campaign(city):
     )
     with pytest.raises(DomainError, match="problems belong to another campaign"):
         record(city, problems=[foreign])
+
+
+def test_lost_points_are_approved_findings_and_entries_are_of_published_rankings(city):
+    from campaign.models import UnitGroup
+    from scoring.models import Ranking, RankingEntry
+    from scoring.rules import rule_set_current
+
+    tree(city.campaign, city.point.point_type)
+    round = a_round(city.users["office"], city.campaign, [city.point])
+    visit(city.users["inspector"], round, city.point, {"A1": NOT_MET})
+    pending = InspectionItem.objects.get(result=NOT_MET)
+    with pytest.raises(DomainError, match="Only approved findings"):
+        record(city, inspection_items=[pending])
+    group = UnitGroup.objects.create(campaign=city.campaign, name="组", kind="peer")
+    today, rules = timezone.localdate(), rule_set_current(campaign=city.campaign)
+    draft = Ranking.objects.create(campaign=city.campaign, period="weekly", period_start=today, period_end=today,
+                                   ranked="units", peer_group=group, rule_set=rules,
+                                   cutoff_at=timezone.now())  # fmt: skip
+    entry = RankingEntry.objects.create(ranking=draft, unit=city.community, score=50, rank=1)
+    with pytest.raises(DomainError, match="published rankings"):
+        record(city, ranking_entries=[entry])
