@@ -405,9 +405,22 @@ def a_photo():
     return image_clean(buffer.getvalue())
 
 
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo city and the objects of the matrix, made once for the module inside a transaction that is rolled
+    back at its end. Each test runs in a savepoint within it (pytest-django's `db`), rolled back after the test, so
+    one row's writes never decide another row's answer."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from campaign.demo_seed import seed_demo
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        with transaction.atomic():
+            seed_demo()
+            users = {user.username: user for user in User.objects.filter(username__in=USERS.values())}
+            yield users, objects()
+            transaction.set_rollback(True)
 
 
 def objects():
@@ -662,18 +675,19 @@ def request(client, name, method, obj):
 
 
 @pytest.mark.parametrize("key", list(MATRIX), ids=["-".join(str(part) for part in key) for key in MATRIX])
-def test_access(demo_users, key):
-    """One URL for every role (one demo city per URL keeps the matrix fast); all mismatches are reported."""
+def test_access(seeded, db, key):
+    """One URL for every role; all mismatches are reported."""
     from django.test import Client
 
+    users, made_objects = seeded
     name, method, obj_name = key
-    made = objects()[obj_name] if obj_name else None
+    made = made_objects[obj_name] if obj_name else None
     mismatches = []
     for role in ROLES:
         obj = made() if callable(made) else made
         client = Client()
         if role != "anonymous":
-            client.force_login(demo_users[USERS[role]])
+            client.force_login(users[USERS[role]])
         expected = MATRIX[key][role]
         events_before = AuditEvent.objects.exclude(action__startswith="auth.").count()
         response = request(client, name, method, obj)
