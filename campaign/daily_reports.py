@@ -199,6 +199,30 @@ def report_compliance(*, campaign: Campaign, date: datetime.date, user=None, now
     )
 
 
+def report_timeliness(*, campaign: Campaign, start: datetime.date, end: datetime.date, cutoff: datetime.datetime,
+                      unit_ids=None) -> tuple[int, dict[int, dict[str, int]]]:  # fmt: skip
+    """How units reported over the days [start, end], as of `cutoff`: the number of days whose report deadline had
+    passed (each unit owes one report a day), and per unit the reports submitted on time (not late, first submitted
+    by the cut-off) and late, each at most the days due. Units that reported nothing are absent. One query.
+
+    The rule unit scores (`daily_reports`) and the dashboard's on-time rate both read."""
+    schedule = daily_settings_get(campaign=campaign)
+    due_days = sum(1 for n in range((end - start).days + 1)
+                   if schedule.deadline_on(start + datetime.timedelta(days=n)) <= cutoff)  # fmt: skip
+    reports = DailyReport.objects.filter(
+        campaign=campaign, date__gte=start, date__lte=end, status=DailyReportStatus.SUBMITTED,
+        first_submitted_at__lte=cutoff,
+    )  # fmt: skip
+    if unit_ids is not None:
+        reports = reports.filter(unit_id__in=unit_ids)
+    rows = reports.values("unit_id").annotate(
+        on_time=Count("pk", filter=Q(is_late=False)), late=Count("pk", filter=Q(is_late=True))
+    )
+    return due_days, {
+        row["unit_id"]: {"on_time": min(row["on_time"], due_days), "late": min(row["late"], due_days)} for row in rows
+    }
+
+
 def compliance_counts(*, campaign: Campaign, date: datetime.date, user=None, now=None) -> dict[str, int]:
     """How many units stand where for `date`, plus how many reports came with no content; one query."""
     rows = report_compliance(campaign=campaign, date=date, user=user, now=now).order_by()

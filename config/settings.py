@@ -286,6 +286,8 @@ PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)
 # Materials handed in for material review (scoring/materials.py): PDF, Word, Excel, PowerPoint, PNG or JPEG files up
 # to this size; the content is checked, not the name.
 MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
+# How long a dashboard panel is kept in the cache; publishing a ranking, a bulletin or a projection clears it sooner.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 
 # API ---------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,7 +9,7 @@ HOME_BY_ROLE = {
     Role.ADMIN: "home_office",
     Role.STAFF: "home_office",
     Role.INSPECTOR: "home_inspector",
-    Role.LEADER: "home_units",
+    Role.LEADER: "dashboard",
     Role.UNIT_HEAD: "home_units",
     Role.LIAISON: "home_units",
 }

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from campaign.choices import UnitType
 from campaign.filters import ACTIVE_CHOICES, UnitChoiceFilter
-from campaign.models import Unit
+from campaign.models import Grid, PointType, Unit
 from rectification.choices import (
     CLOSED_STATUSES,
     DeadlineUnit,
@@ -106,10 +106,28 @@ class ProblemFilterSet(django_filters.FilterSet):
     created_before = django_filters.DateFilter(label=_("Found until"), field_name="created_at",
                                                lookup_expr="date__lte",
                                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    closed_after = django_filters.DateFilter(label=_("Closed from"), field_name="closed_at", lookup_expr="date__gte",
+                                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    closed_before = django_filters.DateFilter(label=_("Closed until"), field_name="closed_at", lookup_expr="date__lte",
+                                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    grid = django_filters.ModelChoiceFilter(
+        label=_("Grid"), empty_label=_("All"), method="filter_grid",
+        queryset=lambda request: (Grid.objects.visible_to(request.user).order_by("code")
+                                  if request is not None else Grid.objects.none()),
+    )  # fmt: skip
+    point_type = django_filters.ModelChoiceFilter(
+        label=_("Point type"), empty_label=_("All"), field_name="point__point_type",
+        queryset=lambda request: (PointType.objects.visible_to(request.user).order_by("code")
+                                  if request is not None else PointType.objects.none()),
+    )  # fmt: skip
 
     class Meta:
         model = Problem
         fields = ["q", "status", "open", "source", "severity", "category", "unit", "overdue", "campaign", "point"]
+
+    def filter_grid(self, queryset, name, value):
+        """The problem's grid, or its point's."""
+        return queryset.filter(Q(grid=value) | Q(point__grid=value))
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -141,7 +159,7 @@ class ProblemPageFilterSet(ProblemFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         campaign = getattr(self.request, "campaign", None)
-        for name in ("category", "unit"):
+        for name in ("category", "unit", "grid", "point_type"):
             field = self.form.fields[name]
             field.queryset = field.queryset.filter(campaign=campaign) if campaign else field.queryset.none()
 

@@ -26,6 +26,7 @@ from core.choices import OFFICE_ROLES, Role
 from core.errors import DomainError
 from core.models import User
 from core.notifications import Draft, notify
+from scoring.cache import dashboard_invalidate
 from scoring.choices import DocumentStatus, MentionReason, Period
 from scoring.compile import Window, bulletin_data, leader_report_data
 from scoring.models import Bulletin, BulletinMention, CompiledDocument, LeaderReport
@@ -197,6 +198,7 @@ def document_publish(*, actor, document: CompiledDocument, now=None) -> Compiled
         raise DomainError(_("Say what this version corrects before publishing it."))
     document.status, document.published_at, document.published_by = DocumentStatus.PUBLISHED, now, actor
     document.save(update_fields=["status", "published_at", "published_by"])
+    dashboard_invalidate(campaign_id=document.campaign_id)
     audit_log(action="scoring.document.publish", actor=actor, obj=document, data={"version": document.version})
     # Notices are written in the office's language, as the documents are.
     with translation.override(settings.LANGUAGE_CODE):

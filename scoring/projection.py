@@ -40,6 +40,7 @@ from campaign.choices import IndicatorKind
 from campaign.models import Campaign, Indicator, TaskAssignment
 from core.audit import audit_log
 from core.errors import DomainError
+from scoring.cache import dashboard_invalidate
 from scoring.choices import InspectionStatus, ItemResult, ReviewStatus, RoundKind, RoundStatus
 from scoring.models import InspectionItem, InspectionRound, Projection
 
@@ -238,6 +239,7 @@ def projection_snapshot(*, actor, round: InspectionRound) -> Projection:
             "data": result.as_data(),
         },
     )
+    dashboard_invalidate(campaign_id=round.campaign_id)
     audit_log(action="scoring.projection.snapshot", actor=actor, obj=projection,
               data={"total": str(result.total), "vetoed": result.vetoed})  # fmt: skip
     return projection

@@ -36,6 +36,7 @@ from campaign.choices import UnitGroupKind
 from campaign.models import Campaign, Unit, UnitGroup
 from core.audit import audit_log
 from core.errors import DomainError
+from scoring.cache import dashboard_invalidate
 from scoring.choices import DEFAULT_LADDER, DocumentStatus, ListKind, RankedKind, RankingPeriod
 from scoring.models import Ranking, RankingEntry, ScoringSettings
 from scoring.rules import rule_set_current
@@ -236,6 +237,7 @@ def ranking_publish(*, actor, ranking: Ranking, now=None) -> Ranking:
     ranking.published_at = now or timezone.now()
     ranking.published_by = actor
     ranking.save(update_fields=["status", "published_at", "published_by"])
+    dashboard_invalidate(campaign_id=ranking.campaign_id)
     audit_log(action="scoring.ranking.publish", actor=actor, obj=ranking, data={"period_end": str(ranking.period_end)})
     return ranking
 

@@ -36,9 +36,9 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from campaign.choices import DailyReportStatus, UnitGroupKind
-from campaign.daily_reports import daily_settings_get, reporting_units
-from campaign.models import Campaign, DailyReport, DispatchTarget, UnitGroup
+from campaign.choices import UnitGroupKind
+from campaign.daily_reports import report_timeliness, reporting_units
+from campaign.models import Campaign, DispatchTarget, UnitGroup
 from rectification.choices import RecheckResult
 from rectification.metrics import Metrics, unit_metrics
 from rectification.models import Dispute, Recheck
@@ -178,19 +178,10 @@ def unit_counts(*, campaign: Campaign, start: datetime.date, end: datetime.date,
         for row in unit_metrics(campaign=campaign, start=begin, end=after, units=units, now=now, sources=double):
             counts[row.unit.pk].metrics += row.metrics
 
-    schedule = daily_settings_get(campaign=campaign)
-    due_days = sum(1 for n in range((end - start).days + 1)
-                   if schedule.deadline_on(start + datetime.timedelta(days=n)) <= cutoff)  # fmt: skip
-    on_time = (
-        DailyReport.objects.filter(campaign=campaign, unit_id__in=ids, date__gte=start, date__lte=end,
-                                   status=DailyReportStatus.SUBMITTED, is_late=False,
-                                   first_submitted_at__lte=cutoff)
-        .values("unit_id").annotate(n=Count("pk"))
-    )  # fmt: skip
+    due_days, timeliness = report_timeliness(campaign=campaign, start=start, end=end, cutoff=cutoff, unit_ids=ids)
     for pk in ids:
         counts[pk].reports_due = due_days
-    for row in on_time:
-        counts[row["unit_id"]].reports_on_time = min(row["n"], due_days)
+        counts[pk].reports_on_time = timeliness.get(pk, {}).get("on_time", 0)
 
     orders = (
         DispatchTarget.objects.filter(order__campaign=campaign, order__cancelled_at__isnull=True, unit_id__in=ids,

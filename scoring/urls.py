@@ -1,8 +1,11 @@
 from django.urls import path
 
-from scoring import inspection_views, ranking_views, record_views, views
+from scoring import dashboard_views, inspection_views, ranking_views, record_views, views
 
 urlpatterns = [
+    path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/hall/", dashboard_views.DashboardView.as_view(hall=True), name="dashboard_hall"),
+    path("dashboard/<slug:slug>/export/", dashboard_views.DashboardExportView.as_view(), name="dashboard_export"),
     path("briefings/<str:kind>/", views.DocumentListView.as_view(), name="document_list"),
     path("briefings/<str:kind>/compile/", views.document_compile_view, name="document_compile"),
     path("briefings/<str:kind>/<int:pk>/", views.DocumentDetailView.as_view(), name="document_detail"),

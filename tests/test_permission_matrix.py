@@ -43,6 +43,20 @@ PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 MATRIX = {
     ("home", "get", None): row(LOGIN, 302, 302, 302, 302, 302, 302),
     ("home_office", "get", None): OFFICE_ONLY,
+    # The dashboard: everyone signed in, each within their scope (tests/scoring/test_dashboard.py checks the rows).
+    ("dashboard", "get", None): EVERYONE,
+    ("dashboard_hall", "get", None): EVERYONE,
+    ("dashboard_export", "get", "dashboard_panel"): EVERYONE,
+    ("api:dashboard-overview", "get", None): API_EVERYONE,
+    ("api:dashboard-projection", "get", None): API_EVERYONE,
+    ("api:dashboard-rankings", "get", None): API_EVERYONE,
+    ("api:dashboard-lists", "get", None): API_EVERYONE,
+    ("api:dashboard-problems-trend", "get", None): API_EVERYONE,
+    ("api:dashboard-problems-by-category", "get", None): API_EVERYONE,
+    ("api:dashboard-problems-by-unit", "get", None): API_EVERYONE,
+    ("api:dashboard-daily-reports", "get", None): API_EVERYONE,
+    ("api:dashboard-shortfalls", "get", None): API_EVERYONE,
+    ("api:dashboard-grid-point-types", "get", None): API_EVERYONE,
     ("home_units", "get", None): EVERYONE,
     ("home_inspector", "get", None): EVERYONE,
     ("unit_list", "get", None): EVERYONE,
@@ -415,12 +429,12 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
 
     from campaign.demo_seed import seed_demo
 
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        with transaction.atomic():
-            seed_demo()
-            users = {user.username: user for user in User.objects.filter(username__in=USERS.values())}
-            yield users, objects()
-            transaction.set_rollback(True)
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        seed_demo()
+        users = {user.username: user for user in User.objects.filter(username__in=USERS.values())}
+        yield users, objects()
+        transaction.set_rollback(True)
 
 
 def objects():
@@ -618,6 +632,7 @@ def objects():
             indicator__code="A07.03.01", indicator__system__campaign__slug=OWN_CAMPAIGN
         ),
         "template": "import.indicators",
+        "dashboard_panel": "rankings",
         "job": Job.objects.create(kind="import.indicators", created_by=office, result={"has_errors": True}),
         "own_category": ProblemCategory.objects.get(campaign__slug=OWN_CAMPAIGN, code="BJ0101"),
         "other_category": ProblemCategory.objects.create(campaign=other_campaign, code="BJ", name="复审部件"),

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from scoring.api import inspections, rankings, views
+from scoring.api import dashboard, inspections, rankings, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,4 +17,7 @@ router.register("score-rules", rankings.RuleSetViewSet, basename="score-rule")
 router.register("materials", rankings.MaterialViewSet, basename="material")
 router.register("accountability", rankings.AccountabilityViewSet, basename="accountability")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + [
+    path(f"dashboard/{slug}/", view.as_view(), name=f"dashboard-{slug}")
+    for slug, view in dashboard.panel_views().items()
+]

@@ -17,8 +17,8 @@ HOME_BY_USER = {
     "admin": ("/office/", "campaign/home_office.html"),
     "office": ("/office/", "campaign/home_office.html"),
     "inspector": ("/inspector/", "campaign/home_inspector.html"),
-    "leader_city": ("/my-units/", "campaign/home_units.html"),
-    "leader_east": ("/my-units/", "campaign/home_units.html"),
+    "leader_city": ("/dashboard/", "scoring/dashboard.html"),
+    "leader_east": ("/dashboard/", "scoring/dashboard.html"),
     "head_street": ("/my-units/", "campaign/home_units.html"),
     "liaison_community": ("/my-units/", "campaign/home_units.html"),
 }

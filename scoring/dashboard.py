@@ -1,0 +1,616 @@
+"""The leaders' dashboard (驾驶舱): how the campaign stands, in panels. Defined once, here; the page, the command-hall
+screen, the Excel exports and the API (/api/v1/dashboard/<panel>/) all read these selectors.
+
+Every panel is a `PanelData`: a title, the columns and rows of its table (the same numbers its chart draws, each row
+linking to the records behind it where there are any) and what its chart needs. The panels:
+
+- `overview`: the countdown to the assessment window, the target, the projected total, and the ledger's counters
+  (`rectification.selectors.problem_counters`) within the reader's scope.
+- `projection`: the kept projections of the closed mock assessments (`scoring.projection.projection_trend`): the
+  latest against the target (a gauge) and the trend.
+- `rankings`: the latest published weekly rankings, each unit's rank, the change from the previous week, its list
+  and its evening-meeting flag; `lists`: only the red list, the black list and the evening meeting.
+- `problems_trend`: per day of the period, the problems found, closed, and open past their deadline at the day's
+  end. "Past the deadline at a moment" is read off the ledger's timestamps: the deadline had passed, the problem
+  was not closed and its rectification not handed in by then.
+- `problems_by_category`, `problems_by_unit`: the open and overdue problems by top-level category, and the units
+  with the most overdue problems, with what was found and closed in the period.
+- `daily_reports`: each reporting unit's on-time rate over the period (`campaign.daily_reports.report_timeliness`,
+  the rule unit scores count), lowest first.
+- `shortfalls`: the criteria losing the most points in the latest kept projection, with their owners.
+- `grid_point_types`: open problems by grid and point type, the grids with the most first.
+
+Scope: what a reader sees is cut by the one row-level scope (`visible_to`): a leader sees the units assigned to them
+(and their road sections), a unit's head or liaison their own unit (its standing against its peer group: its rank,
+the size of the group and the group's average, never another unit's row); the office, inspectors and administrators
+see the whole city.
+
+Speed: a panel reads snapshots (published rankings, kept projections) or runs one aggregate over indexed columns: a
+fixed number of queries whatever the number of units and records. Panels are cached (`DASHBOARD_CACHE_SECONDS`) per
+campaign, reader's scope, period and language; publishing a ranking, a bulletin or a projection clears the campaign's
+panels (`dashboard_invalidate`), so a published figure shows at once.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaign.daily_reports import report_timeliness, reporting_units
+from campaign.models import Campaign, Unit
+from core.choices import Role
+from core.errors import DomainError
+from rectification.choices import CLOSED_STATUSES, ProblemStatus
+from rectification.models import Problem, ProblemCategory
+from rectification.selectors import problem_counters
+from scoring.cache import dashboard_generation
+from scoring.choices import DocumentStatus, ListKind, RankingPeriod
+from scoring.models import Ranking, RankingEntry
+from scoring.projection import projection_trend
+
+MAX_DAYS = 366
+TOP = 15
+CHART_ROWS = 20
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    numeric: bool = False
+
+
+@dataclass
+class PanelData:
+    """One panel: its table (columns, rows) and what its chart draws. Rows are dicts keyed by column; a row's `url`
+    leads to the records behind it, `urls` to those behind single cells."""
+
+    panel: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+    chart: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    empty: str = ""
+
+    def as_data(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def days(self) -> list[datetime.date]:
+        return [self.start + datetime.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def period_default(*, today: datetime.date | None = None) -> Period:
+    """The last 30 days, today included."""
+    today = today or timezone.localdate()
+    return Period(today - datetime.timedelta(days=29), today)
+
+
+def period_check(start: datetime.date, end: datetime.date) -> Period:
+    if start > end:
+        raise DomainError(_("The period must start before it ends."), code="invalid")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise DomainError(_("The period may be at most %(days)d days long.") % {"days": MAX_DAYS}, code="invalid")
+    return Period(start, end)
+
+
+def _number(value) -> float | None:
+    """To the hundredth, halves up (四舍五入); averages come from SQLite as floats, read as they print."""
+    return None if value is None else float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+def _link(name: str, *args, **query) -> str:
+    url = reverse(name, args=args)
+    query = {key: value for key, value in query.items() if value not in (None, "")}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _bounds(period: Period, now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime, datetime.datetime]:
+    begin = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    after = timezone.make_aware(datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time.min))
+    return begin, after, min(after, now)
+
+
+def _problems(user, campaign: Campaign):
+    return Problem.objects.visible_to(user).filter(campaign=campaign)
+
+
+def _overdue_at(moment: datetime.datetime) -> Q:
+    """Open past the deadline at `moment`, by the ledger's timestamps (see the module docstring)."""
+    return (
+        Q(deadline__lt=moment, created_at__lt=moment)
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+        & (Q(handled_at__isnull=True) | Q(handled_at__gte=moment))
+        & ~Q(status=ProblemStatus.CANCELLED)
+    )
+
+
+# --- panels -------------------------------------------------------------------------------------------------------
+
+
+def overview(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    today = timezone.localtime(now).date()
+    counters = problem_counters(user=user, campaign=campaign, now=now)
+    kept = list(projection_trend(campaign=campaign))
+    latest = kept[-1] if kept else None
+    days_to_window = (campaign.window_start - today).days if campaign.window_start else None
+    window_end = campaign.window_end
+    in_window = bool(
+        campaign.window_start and campaign.window_start <= today and (not window_end or today <= window_end)
+    )
+    meeting = _entries_in_scope(user=user, campaign=campaign).filter(evening_meeting=True).count()
+    problems = reverse("problem_list")
+    rows = [
+        {"figure": _("Days to the assessment window"),
+         "value": max(days_to_window, 0) if days_to_window is not None else None, "url": ""},
+        {"figure": _("Target score"), "value": _number(campaign.target_score), "url": ""},
+        {"figure": _("Projected total"), "value": _number(latest.total) if latest else None,
+         "url": reverse("projection")},
+        {"figure": _("Open problems"), "value": counters["open"], "url": _link("problem_list", open="true")},
+        {"figure": _("Overdue problems"), "value": counters["overdue"], "url": _link("problem_list", overdue="true")},
+        {"figure": _("Due today"), "value": counters["due_today"], "url": problems},
+        {"figure": _("Waiting for verification"), "value": counters["submitted"],
+         "url": _link("problem_list", status="submitted")},
+        {"figure": _("Units at the evening meeting"), "value": meeting, "url": reverse("ranking_list")},
+    ]  # fmt: skip
+    return PanelData(
+        panel="overview",
+        title=_("At a glance"),
+        columns=[Column("figure", _("Figure")), Column("value", _("Value"), numeric=True)],
+        rows=rows,
+        summary={
+            "campaign": campaign.name,
+            "window_start": campaign.window_start,
+            "window_end": campaign.window_end,
+            "days_to_window": days_to_window,
+            "in_window": in_window,
+            "target": _number(campaign.target_score),
+            "projected": _number(latest.total) if latest else None,
+            "full_score": _number(latest.full_score) if latest else None,
+            "counters": counters,
+            "evening_meeting": meeting,
+        },
+    )
+
+
+def projection(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    kept = list(projection_trend(campaign=campaign))
+    rows, previous = [], None
+    for item in kept:
+        total = _number(item.total)
+        rows.append({
+            "round": item.round.name, "date": item.round.ends_on, "total": total, "target": _number(item.target),
+            "change": None if previous is None else round(total - previous, 2), "vetoed": item.vetoed,
+            "url": _link("projection", round=item.round_id),
+        })  # fmt: skip
+        previous = total
+    latest = kept[-1] if kept else None
+    return PanelData(
+        panel="projection",
+        title=_("Projected score"),
+        columns=[
+            Column("round", _("Mock assessment")),
+            Column("date", _("Date")),
+            Column("total", _("Projected total"), True),
+            Column("target", _("Target"), True),
+            Column("change", _("Change"), True),
+        ],
+        rows=rows,
+        chart={"kind": "gauge_trend"},
+        summary={
+            "total": _number(latest.total) if latest else None,
+            "full_score": _number(latest.full_score) if latest else None,
+            "target": _number(latest.target)
+            if latest and latest.target is not None
+            else _number(campaign.target_score),
+            "vetoed": latest.vetoed if latest else False,
+        },
+        empty=_("No mock assessment has been closed yet."),
+    )
+
+
+def _latest_rankings(campaign: Campaign):
+    latest = (
+        Ranking.objects.filter(campaign=campaign, period=RankingPeriod.WEEKLY, status=DocumentStatus.PUBLISHED)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    return Ranking.objects.filter(campaign=campaign, period=RankingPeriod.WEEKLY, status=DocumentStatus.PUBLISHED,
+                                  period_end=latest)  # fmt: skip
+
+
+def _entries_in_scope(*, user, campaign: Campaign):
+    """Entries of the latest published weekly rankings the reader may see: units in their scope; command groups for
+    those who see the whole city or lead."""
+    entries = RankingEntry.objects.filter(ranking__in=_latest_rankings(campaign))
+    units = Q(unit__in=Unit.objects.visible_to(user).filter(campaign=campaign))
+    if user.sees_citywide or user.role == Role.LEADER:
+        units |= Q(group__isnull=False)
+    return entries.filter(units)
+
+
+def _ranking_rows(entries) -> list[dict]:
+    rows = []
+    for entry in entries:
+        change = None
+        if entry.rank is not None and entry.previous_rank is not None:
+            change = entry.previous_rank - entry.rank
+        rows.append({
+            "group": entry.ranking.peer_group.name if entry.ranking.peer_group else _("Command groups"),
+            "rank": entry.rank, "of": entry.group_size, "name": str(entry.unit or entry.group),
+            "unit_id": entry.unit_id, "score": _number(entry.score), "previous_rank": entry.previous_rank,
+            "change": change, "list": entry.get_list_kind_display() if entry.list_kind else "",
+            "list_kind": entry.list_kind, "evening_meeting": entry.evening_meeting, "escalation": entry.escalation,
+            "group_average": _number(entry.group_average), "meeting_below": _number(entry.ranking.meeting_below),
+            "url": reverse("ranking_entry", args=[entry.pk]),
+            "urls": {"name": reverse("unit_detail", args=[entry.unit_id]) if entry.unit_id else ""},
+        })  # fmt: skip
+    return rows
+
+
+def _annotated(entries):
+    sizes = RankingEntry.objects.filter(ranking=OuterRef("ranking")).values("ranking").annotate(n=Count("pk"))
+    averages = RankingEntry.objects.filter(ranking=OuterRef("ranking")).values("ranking").annotate(a=Avg("score"))
+    return (
+        entries.select_related("ranking__peer_group", "unit", "group")
+        .annotate(group_size=Subquery(sizes.values("n")), group_average=Subquery(averages.values("a")))
+        .order_by(
+            F("ranking__ranked").desc(),
+            "ranking__peer_group__name",
+            F("rank").asc(nulls_last=True),
+            "unit__path",
+            "group__name",
+        )
+    )
+
+
+RANKING_COLUMNS = [
+    Column("group", gettext_lazy("Peer group")), Column("rank", gettext_lazy("Rank"), True),
+    Column("of", gettext_lazy("Of"), True), Column("name", gettext_lazy("Unit")),
+    Column("score", gettext_lazy("Score"), True), Column("change", gettext_lazy("Change"), True),
+    Column("list", gettext_lazy("List")), Column("evening_meeting", gettext_lazy("Evening meeting")),
+]  # fmt: skip
+
+
+def _period_label(campaign: Campaign) -> dict:
+    ranking = _latest_rankings(campaign).first()
+    return {"period_start": ranking.period_start, "period_end": ranking.period_end} if ranking else {}
+
+
+def rankings(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    rows = _ranking_rows(_annotated(_entries_in_scope(user=user, campaign=campaign)))
+    return PanelData(
+        panel="rankings",
+        title=_("Weekly rankings"),
+        columns=[Column(c.key, str(c.label), c.numeric) for c in RANKING_COLUMNS],
+        rows=rows,
+        chart={"kind": "ranking_bars"},
+        summary=_period_label(campaign),
+        empty=_("No weekly ranking has been published yet."),
+    )
+
+
+def lists(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    entries = _entries_in_scope(user=user, campaign=campaign).filter(
+        Q(list_kind__in=[ListKind.RED, ListKind.BLACK]) | Q(evening_meeting=True)
+    )
+    rows = _ranking_rows(_annotated(entries))
+    return PanelData(
+        panel="lists",
+        title=_("Red and black lists, evening meeting"),
+        columns=[Column(c.key, str(c.label), c.numeric) for c in RANKING_COLUMNS]
+        + [Column("escalation", _("Escalation step"))],
+        rows=rows,
+        chart={"kind": "lists"},
+        summary=_period_label(campaign),
+        empty=_("Nobody is on a list this week."),
+    )
+
+
+def _buckets(period: Period) -> list[tuple[datetime.date, datetime.date]]:
+    """Days; weeks (Monday to Sunday, cut to the period) when the period is longer than three months."""
+    days = period.days
+    if len(days) <= 92:
+        return [(day, day) for day in days]
+    buckets, start = [], period.start
+    while start <= period.end:
+        end = min(start + datetime.timedelta(days=6 - start.weekday()), period.end)
+        buckets.append((start, end))
+        start = end + datetime.timedelta(days=1)
+    return buckets
+
+
+def problems_trend(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    buckets = _buckets(period)
+    aggregates = {}
+    moments = []
+    for n, (first, last) in enumerate(buckets):
+        begin, after, at = _bounds(Period(first, last), now)
+        moments.append((begin, after, at))
+        aggregates[f"new{n}"] = Count("pk", filter=Q(created_at__gte=begin, created_at__lt=after))
+        aggregates[f"closed{n}"] = Count(
+            "pk", filter=Q(status=ProblemStatus.CLOSED, closed_at__gte=begin, closed_at__lt=after)
+        )
+        if begin < now:
+            aggregates[f"overdue{n}"] = Count("pk", filter=_overdue_at(at))
+    values = _problems(user, campaign).aggregate(**aggregates) if aggregates else {}
+    rows = []
+    for n, (first, last) in enumerate(buckets):
+        label = first.isoformat() if first == last else f"{first.isoformat()}–{last.isoformat()}"
+        rows.append({
+            "date": label, "new": values.get(f"new{n}", 0), "closed": values.get(f"closed{n}", 0),
+            "overdue": values.get(f"overdue{n}"),
+            "urls": {"new": _link("problem_list", created_after=first.isoformat(), created_before=last.isoformat()),
+                     "closed": _link("problem_list", closed_after=first.isoformat(), closed_before=last.isoformat())},
+        })  # fmt: skip
+    return PanelData(
+        panel="problems_trend",
+        title=_("Problems found, closed and overdue"),
+        columns=[
+            Column("date", _("Date")),
+            Column("new", _("Found"), True),
+            Column("closed", _("Closed"), True),
+            Column("overdue", _("Overdue at the day's end"), True),
+        ],
+        rows=rows,
+        chart={"kind": "lines", "x": "date", "series": ["new", "closed", "overdue"]},
+        summary={"new": sum(r["new"] for r in rows), "closed": sum(r["closed"] for r in rows)},
+    )
+
+
+def problems_by_category(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    begin, after, _cutoff = _bounds(period, now)
+    top = Coalesce("category__parent_id", "category_id")
+    counts = (
+        _problems(user, campaign)
+        .annotate(top_id=top)
+        .values("top_id")
+        .annotate(
+            open=Count("pk", filter=~Q(status__in=CLOSED_STATUSES)),
+            overdue=Count("pk", filter=Problem.overdue_q(now=now)),
+            found=Count("pk", filter=Q(created_at__gte=begin, created_at__lt=after)),
+        )
+        .filter(Q(open__gt=0) | Q(found__gt=0))
+    )
+    rows_by_id = {row["top_id"]: row for row in counts}
+    names = dict(ProblemCategory.objects.filter(pk__in=[pk for pk in rows_by_id if pk]).values_list("pk", "name"))
+    rows = []
+    for pk, row in rows_by_id.items():
+        rows.append({
+            "category": names.get(pk) or _("Not categorised"), "open": row["open"], "overdue": row["overdue"],
+            "found": row["found"],
+            "url": _link("problem_list", category=pk, open="true") if pk else _link("problem_list", open="true"),
+            "urls": {"overdue": _link("problem_list", category=pk, overdue="true") if pk else ""},
+        })  # fmt: skip
+    rows.sort(key=lambda r: (-r["open"], -r["overdue"], r["category"]))
+    return PanelData(
+        panel="problems_by_category",
+        title=_("Open problems by category"),
+        columns=[
+            Column("category", _("Category")),
+            Column("open", _("Open"), True),
+            Column("overdue", _("Overdue"), True),
+            Column("found", _("Found in the period"), True),
+        ],
+        rows=rows,
+        chart={"kind": "bars", "x": "category", "series": ["open", "overdue"]},
+        empty=_("No open problems."),
+    )
+
+
+def problems_by_unit(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    begin, after, _cutoff = _bounds(period, now)
+    counts = (
+        _problems(user, campaign)
+        .filter(responsible_unit__isnull=False)
+        .values("responsible_unit_id", "responsible_unit__name")
+        .annotate(
+            open=Count("pk", filter=~Q(status__in=CLOSED_STATUSES)),
+            overdue=Count("pk", filter=Problem.overdue_q(now=now)),
+            found=Count("pk", filter=Q(created_at__gte=begin, created_at__lt=after)),
+            closed=Count("pk", filter=Q(status=ProblemStatus.CLOSED, closed_at__gte=begin, closed_at__lt=after)),
+        )
+        .filter(Q(open__gt=0) | Q(found__gt=0) | Q(closed__gt=0))
+        .order_by("-overdue", "-open", "responsible_unit__name")
+    )
+    # A leader's road sections (路段) bring their problems, answered for by units outside the leader's own: those
+    # rows show the unit's name (as the problems do) but lead to no page of it.
+    units = None if user.sees_citywide else set(Unit.objects.visible_to(user).values_list("pk", flat=True))
+    rows = []
+    for row in counts:
+        pk = row["responsible_unit_id"]
+        linked = units is None or pk in units
+        rows.append({
+            "unit": row["responsible_unit__name"], "unit_id": pk, "overdue": row["overdue"], "open": row["open"],
+            "found": row["found"], "closed": row["closed"], "url": reverse("unit_detail", args=[pk]) if linked else "",
+            "urls": {"overdue": _link("problem_list", unit=pk, overdue="true") if linked else "",
+                     "open": _link("problem_list", unit=pk, open="true") if linked else ""},
+        })  # fmt: skip
+    return PanelData(
+        panel="problems_by_unit",
+        title=_("Units with the most overdue problems"),
+        columns=[Column("unit", _("Unit")), Column("overdue", _("Overdue"), True), Column("open", _("Open"), True),
+                 Column("found", _("Found in the period"), True), Column("closed", _("Closed in the period"), True)],
+        rows=rows,
+        chart={"kind": "bars", "x": "unit", "series": ["overdue", "open"], "top": TOP},
+        empty=_("No open problems."),
+    )  # fmt: skip
+
+
+def daily_reports(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    _begin, _after, cutoff = _bounds(period, now)
+    units = list(
+        reporting_units(campaign=campaign)
+        .filter(pk__in=Unit.objects.visible_to(user).values("pk"))
+        .only("pk", "name", "path")
+        .order_by("path")
+    )
+    due, timeliness = report_timeliness(campaign=campaign, start=period.start, end=period.end, cutoff=cutoff,
+                                        unit_ids=[unit.pk for unit in units])  # fmt: skip
+    rows, on_time_total = [], 0
+    for unit in units:
+        standing = timeliness.get(unit.pk, {"on_time": 0, "late": 0})
+        on_time_total += standing["on_time"]
+        rows.append({
+            "unit": unit.name, "unit_id": unit.pk, "due": due, "on_time": standing["on_time"],
+            "late": standing["late"], "missing": max(due - standing["on_time"] - standing["late"], 0),
+            "rate": _rate(standing["on_time"], due),
+            "url": _link("daily_report_list", unit=unit.pk, date_after=period.start.isoformat(),
+                         date_before=period.end.isoformat()),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["rate"] if r["rate"] is not None else 101, r["unit"]))
+    return PanelData(
+        panel="daily_reports",
+        title=_("Daily reports on time"),
+        columns=[Column("unit", _("Unit")), Column("rate", _("On time (%)"), True),
+                 Column("on_time", _("On time"), True), Column("late", _("Late"), True),
+                 Column("missing", _("Missing"), True), Column("due", _("Days due"), True)],
+        rows=rows,
+        chart={"kind": "bars", "x": "unit", "series": ["rate"], "top": CHART_ROWS, "max": 100},
+        summary={"due_days": due, "rate": _rate(on_time_total, due * len(units))},
+        empty=_("No daily report was due in the period."),
+    )  # fmt: skip
+
+
+def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    kept = list(projection_trend(campaign=campaign))
+    latest = kept[-1] if kept else None
+    in_scope = None
+    if not user.sees_citywide:
+        in_scope = set(Unit.objects.visible_to(user).filter(campaign=campaign).values_list("pk", flat=True))
+    rows = []
+    for item in latest.data.get("shortfalls", []) if latest else []:
+        owners = item.get("owners", [])
+        if in_scope is not None:
+            owners = [owner for owner in owners if owner.get("unit_id") in in_scope]
+            if not owners and item.get("lead_unit_id") not in in_scope:
+                continue
+        rows.append({
+            "criterion": f"{item['code']} {item['name']}", "lost": _number(item["lost"]),
+            "score": _number(item["score"]), "lead": item.get("lead", "") if in_scope is None or
+            item.get("lead_unit_id") in in_scope else "", "leader": item.get("leader", ""),
+            "owners": "、".join(f"{o['unit']}（{o['leader']}）" if o.get("leader") else o["unit"] for o in owners),
+            "url": _link("projection", round=latest.round_id),
+        })  # fmt: skip
+    return PanelData(
+        panel="shortfalls",
+        title=_("Criteria losing the most points"),
+        columns=[Column("criterion", _("Criterion")), Column("lost", _("Points lost"), True),
+                 Column("score", _("Score"), True), Column("lead", _("Lead unit")),
+                 Column("leader", _("Responsible leader")), Column("owners", _("Where the points were lost"))],
+        rows=rows,
+        chart={"kind": "bars", "x": "criterion", "series": ["lost"], "horizontal": True},
+        summary={"round": latest.round.name if latest else ""},
+        empty=_("No mock assessment has been closed yet."),
+    )  # fmt: skip
+
+
+def grid_point_types(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
+    counts = (
+        _problems(user, campaign)
+        .exclude(status__in=CLOSED_STATUSES)
+        .filter(point__isnull=False)
+        .values("point__grid_id", "point__grid__code", "point__grid__name", "point__point_type_id",
+                "point__point_type__name")
+        .annotate(n=Count("pk"))
+    )  # fmt: skip
+    grids, types = {}, {}
+    cells = defaultdict(dict)
+    for row in counts:
+        grid, kind = row["point__grid_id"], row["point__point_type_id"]
+        grids[grid] = f"{row['point__grid__code']} {row['point__grid__name']}"
+        types[kind] = row["point__point_type__name"]
+        cells[grid][kind] = row["n"]
+    order = sorted(types, key=lambda kind: types[kind])
+    rows = []
+    for grid, name in grids.items():
+        row = {"grid": name, "total": sum(cells[grid].values()),
+               "url": _link("problem_list", grid=grid, open="true"), "urls": {}}  # fmt: skip
+        for kind in order:
+            row[f"t{kind}"] = cells[grid].get(kind, 0)
+            if cells[grid].get(kind):
+                row["urls"][f"t{kind}"] = _link("problem_list", grid=grid, point_type=kind, open="true")
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["total"], r["grid"]))
+    return PanelData(
+        panel="grid_point_types",
+        title=_("Open problems by grid and point type"),
+        columns=[Column("grid", _("Grid")), Column("total", _("Total"), True)]
+        + [Column(f"t{kind}", types[kind], True) for kind in order],
+        rows=rows,
+        chart={"kind": "heatmap", "top": CHART_ROWS},
+        empty=_("No open problems at points."),
+    )
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    slug: str
+    selector: Callable[..., PanelData]
+
+
+PANELS = {
+    panel.name: panel
+    for panel in [
+        Panel("overview", "overview", overview),
+        Panel("projection", "projection", projection),
+        Panel("rankings", "rankings", rankings),
+        Panel("lists", "lists", lists),
+        Panel("problems_trend", "problems-trend", problems_trend),
+        Panel("problems_by_category", "problems-by-category", problems_by_category),
+        Panel("problems_by_unit", "problems-by-unit", problems_by_unit),
+        Panel("daily_reports", "daily-reports", daily_reports),
+        Panel("shortfalls", "shortfalls", shortfalls),
+        Panel("grid_point_types", "grid-point-types", grid_point_types),
+    ]
+}
+
+
+# --- cache --------------------------------------------------------------------------------------------------------
+
+
+def _scope_key(user) -> str:
+    return "city" if user.sees_citywide else f"user{user.pk}"
+
+
+def dashboard_panel(*, name: str, user, campaign: Campaign, period: Period, now=None) -> dict:
+    """A panel's data for the reader, from the cache when it is there."""
+    panel = PANELS[name]
+    now = now or timezone.now()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    parts = [campaign.pk, dashboard_generation(campaign_id=campaign.pk), name, _scope_key(user), period.start,
+             period.end, language]  # fmt: skip
+    key = "dashboard:" + ":".join(str(part) for part in parts)
+    data = cache.get(key)
+    if data is None:
+        data = panel.selector(user=user, campaign=campaign, period=period, now=now).as_data()
+        cache.set(key, data, settings.DASHBOARD_CACHE_SECONDS)
+    return data
+
+
+def may_view_dashboard(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
