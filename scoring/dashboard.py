@@ -45,7 +45,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from campaign.daily_reports import report_timeliness, reporting_units
 from campaign.models import Campaign, Unit
@@ -371,8 +371,8 @@ def problems_trend(*, user, campaign: Campaign, period: Period, now: datetime.da
         title=_("Problems found, closed and overdue"),
         columns=[
             Column("date", _("Date")),
-            Column("new", _("Found"), True),
-            Column("closed", _("Closed"), True),
+            Column("new", pgettext("problems", "Found"), True),
+            Column("closed", pgettext("problems", "Closed"), True),
             Column("overdue", _("Overdue at the day's end"), True),
         ],
         rows=rows,

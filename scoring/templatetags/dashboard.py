@@ -12,6 +12,11 @@ def number_text(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+@register.filter
+def figure(value):
+    return number_text(value) if isinstance(value, float) else value
+
+
 @register.simple_tag
 def panel_cell(row: dict, column: dict):
     key = column["key"]

@@ -98,7 +98,8 @@
       { type: "line", name: label(panel, "total"), data: panel.rows.map(function (r) { return r.total; }),
         markLine: summary.target == null ? undefined : { symbol: "none", data: [{ yAxis: summary.target,
                   name: label(panel, "target") }], lineStyle: { color: "#2e7d32", type: "dashed" },
-                  label: { color: textColor, formatter: label(panel, "target") + " {c}" } } }
+                  label: { color: textColor, position: "insideEndTop",
+                           formatter: label(panel, "target") + " {c}" } } }
     ];
     option.legend = { show: false };
     return option;

@@ -2,6 +2,7 @@
 are drawn, the tables beside them hold the published numbers, the hall refreshes its data from the API without
 reloading, and screenshots are kept as test artifacts (in `$VAR_DIR/test-artifacts/`)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def artifacts():
-    folder = Path(settings.VAR_DIR) / "test-artifacts"
+    """One folder for every test process: the VAR_DIR the suite was started with, not a process's own."""
+    folder = Path(os.environ.get("VAR_DIR") or settings.BASE_DIR / "var") / "test-artifacts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -122,5 +124,6 @@ def test_a_leader_reads_the_dashboard_on_a_phone(phone, live_server, demo, artif
     assert all(charts_drawn(page))
     shown = {(row[3], row[1], row[4]) for row in table_rows(page, "lists")}
     assert shown and shown <= published_rows(leader)
-    page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "dashboard-phone.png"))
+    page.screenshot(path=str(artifacts / "dashboard-phone-full.png"), full_page=True)
     assert errors == []
