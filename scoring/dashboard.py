@@ -39,9 +39,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -121,8 +121,23 @@ def _rate(part: int, whole: int) -> float | None:
     return None if not whole else round(100 * part / whole, 1)
 
 
+_SENTINEL = "2147483647"
+_PATHS: dict[tuple, str] = {}
+
+
+def _path(name: str, *args) -> str:
+    """reverse() once per URL name, not once per row (a city's table has thousands)."""
+    key = (get_urlconf(), get_script_prefix(), name, len(args))
+    path = _PATHS.get(key)
+    if path is None:
+        path = _PATHS[key] = reverse(name, args=[int(_SENTINEL)] * len(args))
+    for arg in args:
+        path = path.replace(_SENTINEL, str(arg), 1)
+    return path
+
+
 def _link(name: str, *args, **query) -> str:
-    url = reverse(name, args=args)
+    url = _path(name, *args)
     query = {key: value for key, value in query.items() if value not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
 
@@ -135,6 +150,12 @@ def _bounds(period: Period, now: datetime.datetime) -> tuple[datetime.datetime, 
 
 def _problems(user, campaign: Campaign):
     return Problem.objects.visible_to(user).filter(campaign=campaign)
+
+
+def _active_in(begin: datetime.datetime, after: datetime.datetime) -> Q:
+    """Problems that can count in a period: recorded before its end and not closed before its start (a city's
+    ledger is mostly closed cases of months ago, which no figure of the period reads)."""
+    return Q(created_at__lt=after) & (Q(closed_at__isnull=True) | Q(closed_at__gte=begin))
 
 
 def _overdue_at(moment: datetime.datetime) -> Q:
@@ -153,8 +174,7 @@ def _overdue_at(moment: datetime.datetime) -> Q:
 def overview(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
     today = timezone.localtime(now).date()
     counters = problem_counters(user=user, campaign=campaign, now=now)
-    kept = list(projection_trend(campaign=campaign))
-    latest = kept[-1] if kept else None
+    latest = projection_trend(campaign=campaign).defer("data").last()
     days_to_window = (campaign.window_start - today).days if campaign.window_start else None
     window_end = campaign.window_end
     in_window = bool(
@@ -196,7 +216,7 @@ def overview(*, user, campaign: Campaign, period: Period, now: datetime.datetime
 
 
 def projection(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
-    kept = list(projection_trend(campaign=campaign))
+    kept = list(projection_trend(campaign=campaign).defer("data"))
     rows, previous = [], None
     for item in kept:
         total = _number(item.total)
@@ -252,39 +272,46 @@ def _entries_in_scope(*, user, campaign: Campaign):
     return entries.filter(units)
 
 
-def _ranking_rows(entries) -> list[dict]:
+def _ranking_rows(entries, groups: dict[int, dict]) -> list[dict]:
+    """Rows from the entries' values (not model instances: a city's ranking has 1,500 of them)."""
+    lists = dict(ListKind.choices)
+    command_groups = _("Command groups")
     rows = []
     for entry in entries:
-        change = None
-        if entry.rank is not None and entry.previous_rank is not None:
-            change = entry.previous_rank - entry.rank
+        group = groups.get(entry["ranking_id"], {})
+        rank, previous = entry["rank"], entry["previous_rank"]
         rows.append({
-            "group": entry.ranking.peer_group.name if entry.ranking.peer_group else _("Command groups"),
-            "rank": entry.rank, "of": entry.group_size, "name": str(entry.unit or entry.group),
-            "unit_id": entry.unit_id, "score": _number(entry.score), "previous_rank": entry.previous_rank,
-            "change": change, "list": entry.get_list_kind_display() if entry.list_kind else "",
-            "list_kind": entry.list_kind, "evening_meeting": entry.evening_meeting, "escalation": entry.escalation,
-            "group_average": _number(entry.group_average), "meeting_below": _number(entry.ranking.meeting_below),
-            "url": reverse("ranking_entry", args=[entry.pk]),
-            "urls": {"name": reverse("unit_detail", args=[entry.unit_id]) if entry.unit_id else ""},
+            "group": entry["ranking__peer_group__name"] or command_groups, "rank": rank, "of": group.get("size"),
+            "name": entry["unit__name"] or entry["group__name"], "unit_id": entry["unit_id"],
+            "score": _number(entry["score"]), "previous_rank": previous,
+            "change": previous - rank if rank is not None and previous is not None else None,
+            "list": str(lists[entry["list_kind"]]) if entry["list_kind"] else "", "list_kind": entry["list_kind"],
+            "evening_meeting": entry["evening_meeting"], "escalation": entry["escalation"],
+            "group_average": _number(group.get("average")), "meeting_below": _number(entry["ranking__meeting_below"]),
+            "url": _path("ranking_entry", entry["pk"]),
+            "urls": {"name": _path("unit_detail", entry["unit_id"]) if entry["unit_id"] else ""},
         })  # fmt: skip
     return rows
 
 
-def _annotated(entries):
-    sizes = RankingEntry.objects.filter(ranking=OuterRef("ranking")).values("ranking").annotate(n=Count("pk"))
-    averages = RankingEntry.objects.filter(ranking=OuterRef("ranking")).values("ranking").annotate(a=Avg("score"))
-    return (
-        entries.select_related("ranking__peer_group", "unit", "group")
-        .annotate(group_size=Subquery(sizes.values("n")), group_average=Subquery(averages.values("a")))
-        .order_by(
-            F("ranking__ranked").desc(),
-            "ranking__peer_group__name",
-            F("rank").asc(nulls_last=True),
-            "unit__path",
-            "group__name",
-        )
+def _ordered(entries):
+    return entries.order_by(
+        F("ranking__ranked").desc(), "ranking__peer_group__name", F("rank").asc(nulls_last=True), "unit__path",
+        "group__name",
+    ).values(
+        "pk", "ranking_id", "ranking__peer_group__name", "ranking__meeting_below", "unit_id", "unit__name",
+        "group__name", "score", "rank", "previous_rank", "list_kind", "evening_meeting", "escalation",
+    )  # fmt: skip
+
+
+def _group_figures(campaign: Campaign) -> dict[int, dict]:
+    """Each latest ranking's size and average score (of all its entries, whatever the reader sees): one query."""
+    rows = (
+        RankingEntry.objects.filter(ranking__in=_latest_rankings(campaign))
+        .values("ranking_id")
+        .annotate(size=Count("pk"), average=Avg("score"))
     )
+    return {row["ranking_id"]: row for row in rows}
 
 
 RANKING_COLUMNS = [
@@ -301,7 +328,7 @@ def _period_label(campaign: Campaign) -> dict:
 
 
 def rankings(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
-    rows = _ranking_rows(_annotated(_entries_in_scope(user=user, campaign=campaign)))
+    rows = _ranking_rows(_ordered(_entries_in_scope(user=user, campaign=campaign)), _group_figures(campaign))
     return PanelData(
         panel="rankings",
         title=_("Weekly rankings"),
@@ -317,7 +344,7 @@ def lists(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -
     entries = _entries_in_scope(user=user, campaign=campaign).filter(
         Q(list_kind__in=[ListKind.RED, ListKind.BLACK]) | Q(evening_meeting=True)
     )
-    rows = _ranking_rows(_annotated(entries))
+    rows = _ranking_rows(_ordered(entries), _group_figures(campaign))
     return PanelData(
         panel="lists",
         title=_("Red and black lists, evening meeting"),
@@ -356,7 +383,9 @@ def problems_trend(*, user, campaign: Campaign, period: Period, now: datetime.da
         )
         if begin < now:
             aggregates[f"overdue{n}"] = Count("pk", filter=_overdue_at(at))
-    values = _problems(user, campaign).aggregate(**aggregates) if aggregates else {}
+    begin, after, _cutoff = _bounds(period, now)
+    problems = _problems(user, campaign).filter(_active_in(begin, after))
+    values = problems.aggregate(**aggregates) if aggregates else {}
     rows = []
     for n, (first, last) in enumerate(buckets):
         label = first.isoformat() if first == last else f"{first.isoformat()}–{last.isoformat()}"
@@ -386,6 +415,7 @@ def problems_by_category(*, user, campaign: Campaign, period: Period, now: datet
     top = Coalesce("category__parent_id", "category_id")
     counts = (
         _problems(user, campaign)
+        .filter(~Q(status__in=CLOSED_STATUSES) | Q(created_at__gte=begin, created_at__lt=after))
         .annotate(top_id=top)
         .values("top_id")
         .annotate(
@@ -426,6 +456,11 @@ def problems_by_unit(*, user, campaign: Campaign, period: Period, now: datetime.
     counts = (
         _problems(user, campaign)
         .filter(responsible_unit__isnull=False)
+        .filter(
+            ~Q(status__in=CLOSED_STATUSES)
+            | Q(created_at__gte=begin, created_at__lt=after)
+            | Q(closed_at__gte=begin, closed_at__lt=after)
+        )
         .values("responsible_unit_id", "responsible_unit__name")
         .annotate(
             open=Count("pk", filter=~Q(status__in=CLOSED_STATUSES)),
@@ -445,7 +480,7 @@ def problems_by_unit(*, user, campaign: Campaign, period: Period, now: datetime.
         linked = units is None or pk in units
         rows.append({
             "unit": row["responsible_unit__name"], "unit_id": pk, "overdue": row["overdue"], "open": row["open"],
-            "found": row["found"], "closed": row["closed"], "url": reverse("unit_detail", args=[pk]) if linked else "",
+            "found": row["found"], "closed": row["closed"], "url": _path("unit_detail", pk) if linked else "",
             "urls": {"overdue": _link("problem_list", unit=pk, overdue="true") if linked else "",
                      "open": _link("problem_list", unit=pk, open="true") if linked else ""},
         })  # fmt: skip
@@ -465,21 +500,22 @@ def daily_reports(*, user, campaign: Campaign, period: Period, now: datetime.dat
     units = list(
         reporting_units(campaign=campaign)
         .filter(pk__in=Unit.objects.visible_to(user).values("pk"))
-        .only("pk", "name", "path")
         .order_by("path")
+        .values_list("pk", "name")
     )
     due, timeliness = report_timeliness(campaign=campaign, start=period.start, end=period.end, cutoff=cutoff,
-                                        unit_ids=[unit.pk for unit in units])  # fmt: skip
+                                        unit_ids=[pk for pk, _name in units])  # fmt: skip
+    reports = _path("daily_report_list")
+    dates = urlencode({"date_after": period.start.isoformat(), "date_before": period.end.isoformat()})
+    nothing = {"on_time": 0, "late": 0}
     rows, on_time_total = [], 0
-    for unit in units:
-        standing = timeliness.get(unit.pk, {"on_time": 0, "late": 0})
+    for pk, name in units:
+        standing = timeliness.get(pk, nothing)
         on_time_total += standing["on_time"]
         rows.append({
-            "unit": unit.name, "unit_id": unit.pk, "due": due, "on_time": standing["on_time"],
-            "late": standing["late"], "missing": max(due - standing["on_time"] - standing["late"], 0),
-            "rate": _rate(standing["on_time"], due),
-            "url": _link("daily_report_list", unit=unit.pk, date_after=period.start.isoformat(),
-                         date_before=period.end.isoformat()),
+            "unit": name, "unit_id": pk, "due": due, "on_time": standing["on_time"], "late": standing["late"],
+            "missing": max(due - standing["on_time"] - standing["late"], 0), "rate": _rate(standing["on_time"], due),
+            "url": f"{reports}?unit={pk}&{dates}",
         })  # fmt: skip
     rows.sort(key=lambda r: (r["rate"] if r["rate"] is not None else 101, r["unit"]))
     return PanelData(
@@ -496,13 +532,13 @@ def daily_reports(*, user, campaign: Campaign, period: Period, now: datetime.dat
 
 
 def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
-    kept = list(projection_trend(campaign=campaign))
-    latest = kept[-1] if kept else None
+    # Only the shortfalls of the latest kept projection: the database takes them out of the figures.
+    latest = projection_trend(campaign=campaign).defer("data").annotate(shortfalls=F("data__shortfalls")).last()
     in_scope = None
     if not user.sees_citywide:
         in_scope = set(Unit.objects.visible_to(user).filter(campaign=campaign).values_list("pk", flat=True))
     rows = []
-    for item in latest.data.get("shortfalls", []) if latest else []:
+    for item in (latest.shortfalls or []) if latest else []:
         owners = item.get("owners", [])
         if in_scope is not None:
             owners = [owner for owner in owners if owner.get("unit_id") in in_scope]

@@ -1,0 +1,193 @@
+"""Benchmark: the dashboard at city scale (issue "Leader dashboards": with the benchmark data — 1,500 units, 200,000
+problems, a year of reports — each dashboard endpoint runs a constant number of queries and its median time is ≤ 2×
+the raw SQL computing the same numbers; the dashboard page is usable in < 1.5 s in headless Chromium on this 2-core
+machine).
+
+Run by hand, not by the test suite (PostgreSQL), after `bench/scoring.py` has filled the data:
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench DJANGO_DEBUG=1 ALLOWED_HOSTS=testserver,127.0.0.1
+    .venv/bin/python bench/dashboard.py
+Once, it publishes the last full week's rankings and keeps the mock assessment's projection (what the dashboard
+reads). Then, for each panel, read as the office (the whole city) and as a leader of one district, it prints
+`name: value unit (ratio R against BASELINE)`:
+- `dashboard_<panel>[office|leader]`: the panel's selector, uncached (median of runs), with its queries, against
+  the same SELECT statements run bare through a cursor (no ORM, no Python, no cache): the floor for the same numbers;
+- `dashboard_cached[<panel>]`: the same panel read again through the cache;
+- `dashboard_page_usable`: in headless Chromium (Debian's, driven by Playwright) against `manage.py runserver`, the
+  time from navigation to every chart drawn, with the panels' cache empty (after a first visit has loaded the
+  server's code and the browser's static files) and then warm.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from campaign.models import Campaign, LeaderAssignment, Unit  # noqa: E402
+from core.choices import Role  # noqa: E402
+from core.models import User  # noqa: E402
+from scoring.choices import DocumentStatus, RankingPeriod, RoundKind, RoundStatus  # noqa: E402
+from scoring.dashboard import PANELS, dashboard_panel, period_default  # noqa: E402
+from scoring.models import InspectionRound, Projection, Ranking  # noqa: E402
+from scoring.projection import projection_snapshot  # noqa: E402
+from scoring.rankings import ranking_compute, ranking_publish  # noqa: E402
+
+RUNS = 5
+TARGET_RATIO = 2
+TARGET_PAGE_S = 1.5
+CHROMIUM = "/usr/bin/chromium"
+ADDRESS = "127.0.0.1:8765"
+
+
+def prepare(campaign) -> None:
+    """What the dashboard reads: a published weekly ranking of every peer group (the week ending today, later than
+    the demo's own) and a kept projection."""
+    office = User.objects.get(username="office")
+    today = timezone.localdate()
+    published = Ranking.objects.filter(campaign=campaign, period=RankingPeriod.WEEKLY, status=DocumentStatus.PUBLISHED)
+    if not published.filter(period_end=today).exists():
+        for ranking in ranking_compute(campaign=campaign, period=RankingPeriod.WEEKLY, period_end=today):
+            ranking_publish(actor=office, ranking=ranking)
+    mock = InspectionRound.objects.filter(campaign=campaign, kind=RoundKind.MOCK, status=RoundStatus.CLOSED)
+    for round in mock.exclude(pk__in=Projection.objects.values("round")):
+        projection_snapshot(actor=office, round=round)
+
+
+def district_leader(campaign) -> User:
+    """A leader assigned one district (东城区 in the demo, which the benchmark's units hang below)."""
+    assignments = LeaderAssignment.objects.filter(unit__campaign=campaign, unit__type="district",
+                                                  leader__role=Role.LEADER)  # fmt: skip
+    return assignments.select_related("leader").first().leader
+
+
+def timed(function) -> tuple[float, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        function()
+        elapsed = time.perf_counter() - started
+    return elapsed, [q["sql"] for q in queries.captured_queries]
+
+
+def bare(statements: list[str]) -> float:
+    def once():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                cursor.fetchall()
+        return time.perf_counter() - started
+
+    return statistics.median(once() for _ in range(RUNS))
+
+
+def fresh(user: User) -> User:
+    """A request's user: no scope cached on it yet."""
+    return User.objects.get(pk=user.pk)
+
+
+def panels(campaign, readers) -> list[float]:
+    period = period_default()
+    now = timezone.now()
+    ratios = []
+    for name, panel in PANELS.items():
+        for label, reader in readers.items():
+
+            def read(panel=panel, reader=reader):
+                panel.selector(user=fresh(reader), campaign=campaign, period=period, now=now)
+
+            runs = [timed(read) for _ in range(RUNS)]
+            seconds = statistics.median(run[0] for run in runs)
+            # The reader's own lookup (the scope's paths) is part of the request, not of the numbers.
+            statements = [s for s in runs[-1][1] if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+            floor = bare(statements)
+            ratio = seconds / floor if floor else float("nan")
+            ratios.append(ratio)
+            print(f"dashboard_{name}[{label}]: {seconds * 1000:.1f} ms in {len(statements)} queries "
+                  f"(ratio {ratio:.2f} against the same SELECTs run bare, {floor * 1000:.1f} ms)")  # fmt: skip
+        user = fresh(readers["office"])
+        dashboard_panel(name=name, user=user, campaign=campaign, period=period)
+
+        def read_cached(name=name, user=user):
+            dashboard_panel(name=name, user=user, campaign=campaign, period=period)
+
+        cached = statistics.median(timed(read_cached)[0] for _ in range(RUNS))
+        print(f"dashboard_cached[{name}]: {cached * 1000:.2f} ms (read back from the cache)")
+    return ratios
+
+
+def session_for(user: User) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def page(user: User) -> None:
+    if not os.path.exists(CHROMIUM):
+        print("dashboard_page_usable: skipped (no /usr/bin/chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    session = session_for(user)  # before Playwright's event loop, which Django's ORM refuses to run under
+    command = [sys.executable, "manage.py", "runserver", ADDRESS, "--noreload"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        time.sleep(4)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session,
+                                  "url": f"http://{ADDRESS}"}])  # fmt: skip
+            tab = context.new_page()
+            # The server is up, has loaded its code and templates, and the browser has the static files.
+            tab.goto(f"http://{ADDRESS}/dashboard/")
+            for state in ("cold", "warm", "warm", "warm"):
+                if state == "cold":
+                    cache.clear()
+                started = time.perf_counter()
+                tab.goto(f"http://{ADDRESS}/dashboard/")
+                tab.wait_for_function(
+                    "Array.from(document.querySelectorAll('.dash-chart')).every(c => c.dataset.drawn === 'true')"
+                )
+                seconds = time.perf_counter() - started
+                print(f"dashboard_page_usable[{state}]: {seconds:.2f} s from navigation to every chart drawn "
+                      f"(ratio {seconds / TARGET_PAGE_S:.2f} against the {TARGET_PAGE_S} s target)")  # fmt: skip
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main():
+    campaign = Campaign.objects.get(slug="sfs-2027")
+    prepare(campaign)
+    readers = {"office": User.objects.get(username="office"), "leader": district_leader(campaign)}
+    units = Unit.objects.filter(campaign=campaign).count()
+    print(f"data: {units} units; reader 'leader' sees "
+          f"{Unit.objects.visible_to(readers['leader']).filter(campaign=campaign).count()} of them")  # fmt: skip
+    ratios = panels(campaign, readers)
+    print(f"dashboard_worst_ratio: {max(ratios):.2f} (target ≤ {TARGET_RATIO})")
+    page(readers["office"])
+
+
+if __name__ == "__main__":
+    main()
