@@ -272,3 +272,41 @@ def test_no_leader_sees_a_unit_outside_the_assignment_in_any_panel(demo, client,
         assert {row["unit_id"] for row in rows if row.get("unit_id")} <= visible, name
         text = response.content.decode()
         assert not [unit for unit in outside if f'"{unit}"' in text], name
+
+
+def test_the_shortfalls_are_the_latest_kept_projections(demo, django_user_model):
+    from scoring.models import Projection
+
+    office = django_user_model.objects.get(username="office")
+    latest = Projection.objects.filter(round__status="closed", round__kind="mock").order_by("round__ends_on").last()
+    campaign = latest.round.campaign
+    data = PANELS["shortfalls"].selector(user=office, campaign=campaign, period=Period(TODAY, TODAY),
+                                         now=timezone.now()).as_data()  # fmt: skip
+    expected = latest.data["shortfalls"]
+    assert [row["criterion"] for row in data["rows"]] == [f"{item['code']} {item['name']}" for item in expected]
+    assert [row["lost"] for row in data["rows"]] == [float(item["lost"]) for item in expected]
+    assert data["summary"]["round"] == latest.round.name
+
+
+def test_the_ledger_filters_the_dashboard_links_to(city, client):
+    from campaign.models import Grid, Point, PointType
+
+    inspector = city.users["inspector"]
+    other_type = PointType.objects.create(campaign=city.campaign, code="PT02", name="背街小巷")
+    other_grid = Grid.objects.create(campaign=city.campaign, code="G2", name="东华第二网格", unit=city.community)
+    lane = Point.objects.create(campaign=city.campaign, grid=other_grid, point_type=other_type, code="P2",
+                                name="东华小巷", address="东华巷1号")  # fmt: skip
+    at_point = problem_create(actor=inspector, campaign=city.campaign, source="inspection", description="垃圾满溢",
+                              point=city.point)  # fmt: skip
+    in_lane = problem_create(actor=inspector, campaign=city.campaign, source="inspection", description="乱堆放",
+                             point=lane)  # fmt: skip
+    Problem.objects.filter(pk=at_point.pk).update(status="closed", closed_at=at(TODAY - datetime.timedelta(days=3), 9))
+    client.force_login(city.users["office"])
+
+    def listed(**query):
+        return {problem.pk for problem in client.get(reverse("problem_list"), query).context["object_list"]}
+
+    assert listed(grid=other_grid.pk) == {in_lane.pk}
+    assert listed(point_type=city.point.point_type_id) == {at_point.pk}
+    day = (TODAY - datetime.timedelta(days=3)).isoformat()
+    assert listed(closed_after=day, closed_before=day) == {at_point.pk}
