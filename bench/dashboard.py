@@ -40,6 +40,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.scoring import bare  # noqa: E402
 from campaign.models import Campaign, LeaderAssignment, Unit  # noqa: E402
 from core.choices import Role  # noqa: E402
 from core.models import User  # noqa: E402
@@ -83,18 +84,6 @@ def timed(function) -> tuple[float, list[str]]:
         function()
         elapsed = time.perf_counter() - started
     return elapsed, [q["sql"] for q in queries.captured_queries]
-
-
-def bare(statements: list[str]) -> float:
-    def once():
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-                cursor.fetchall()
-        return time.perf_counter() - started
-
-    return statistics.median(once() for _ in range(RUNS))
 
 
 def fresh(user: User) -> User:
