@@ -24,6 +24,7 @@ from scoring.models import (
     LeaderReport,
     MaterialSubmission,
     Ranking,
+    RankingEntry,
 )
 
 
@@ -130,10 +131,15 @@ class RankingFilterSet(django_filters.FilterSet):
                                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     date_before = django_filters.DateFilter(label=_("Until"), field_name="period_end", lookup_expr="lte",
                                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    unit = django_filters.ModelChoiceFilter(label=_("Ranking a unit"), queryset=_campaign_units, empty_label=_("All"),
+                                            method="filter_unit")  # fmt: skip
 
     class Meta:
         model = Ranking
-        fields = ["period", "ranked", "status", "date_after", "date_before"]
+        fields = ["period", "ranked", "status", "date_after", "date_before", "unit"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(pk__in=RankingEntry.objects.filter(unit=value).values("ranking_id"))
 
 
 class RankingApiFilterSet(RankingFilterSet):

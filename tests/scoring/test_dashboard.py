@@ -310,3 +310,15 @@ def test_the_ledger_filters_the_dashboard_links_to(city, client):
     assert listed(point_type=city.point.point_type_id) == {at_point.pk}
     day = (TODAY - datetime.timedelta(days=3)).isoformat()
     assert listed(closed_after=day, closed_before=day) == {at_point.pk}
+
+
+def test_a_units_page_leads_to_its_records(demo, client, login):
+    login("office")
+    unit = Unit.objects.get(code="SFS-DC-DH-XF")
+    body = client.get(reverse("unit_detail", args=[unit.pk])).content.decode()
+    for name in ("problem_list", "daily_report_list", "dispatch_list", "finding_list", "ranking_list",
+                 "accountability_list"):  # fmt: skip
+        assert f'href="{reverse(name)}?unit={unit.pk}"' in body
+    # The rankings it is in: every published weekly ranking of its peer group, none of another group.
+    rankings = client.get(reverse("ranking_list"), {"unit": unit.pk}).context["object_list"]
+    assert rankings and all(ranking.entries.filter(unit=unit).exists() for ranking in rankings)
