@@ -136,6 +136,12 @@ def _path(name: str, *args) -> str:
     return path
 
 
+def _path_of(name: str):
+    """A function of one id giving the URL name's path: reverse() once for a whole table's rows."""
+    template = _path(name, int(_SENTINEL))
+    return lambda pk: template.replace(_SENTINEL, str(pk), 1)
+
+
 def _link(name: str, *args, **query) -> str:
     url = _path(name, *args)
     query = {key: value for key, value in query.items() if value not in (None, "")}
@@ -216,14 +222,19 @@ def overview(*, user, campaign: Campaign, period: Period, now: datetime.datetime
 
 
 def projection(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
-    kept = list(projection_trend(campaign=campaign).defer("data"))
+    kept = list(
+        projection_trend(campaign=campaign).values(
+            "round_id", "round__name", "round__ends_on", "total", "full_score", "target", "vetoed"
+        )
+    )
     rows, previous = [], None
     for item in kept:
-        total = _number(item.total)
+        total = _number(item["total"])
         rows.append({
-            "round": item.round.name, "date": item.round.ends_on, "total": total, "target": _number(item.target),
-            "change": None if previous is None else round(total - previous, 2), "vetoed": item.vetoed,
-            "url": _link("projection", round=item.round_id),
+            "round": item["round__name"], "date": item["round__ends_on"], "total": total,
+            "target": _number(item["target"]), "vetoed": item["vetoed"],
+            "change": None if previous is None else round(total - previous, 2),
+            "url": _link("projection", round=item["round_id"]),
         })  # fmt: skip
         previous = total
     latest = kept[-1] if kept else None
@@ -240,12 +251,10 @@ def projection(*, user, campaign: Campaign, period: Period, now: datetime.dateti
         rows=rows,
         chart={"kind": "gauge_trend"},
         summary={
-            "total": _number(latest.total) if latest else None,
-            "full_score": _number(latest.full_score) if latest else None,
-            "target": _number(latest.target)
-            if latest and latest.target is not None
-            else _number(campaign.target_score),
-            "vetoed": latest.vetoed if latest else False,
+            "total": _number(latest["total"]) if latest else None,
+            "full_score": _number(latest["full_score"]) if latest else None,
+            "target": _number(latest["target"] if latest and latest["target"] is not None else campaign.target_score),
+            "vetoed": latest["vetoed"] if latest else False,
         },
         empty=_("No mock assessment has been closed yet."),
     )
@@ -276,6 +285,7 @@ def _ranking_rows(entries, groups: dict[int, dict]) -> list[dict]:
     """Rows from the entries' values (not model instances: a city's ranking has 1,500 of them)."""
     lists = dict(ListKind.choices)
     command_groups = _("Command groups")
+    entry_path, unit_path = _path_of("ranking_entry"), _path_of("unit_detail")
     rows = []
     for entry in entries:
         group = groups.get(entry["ranking_id"], {})
@@ -288,8 +298,7 @@ def _ranking_rows(entries, groups: dict[int, dict]) -> list[dict]:
             "list": str(lists[entry["list_kind"]]) if entry["list_kind"] else "", "list_kind": entry["list_kind"],
             "evening_meeting": entry["evening_meeting"], "escalation": entry["escalation"],
             "group_average": _number(group.get("average")), "meeting_below": _number(entry["ranking__meeting_below"]),
-            "url": _path("ranking_entry", entry["pk"]),
-            "urls": {"name": _path("unit_detail", entry["unit_id"]) if entry["unit_id"] else ""},
+            "url": entry_path(entry["pk"]), "urls": {"name": unit_path(entry["unit_id"]) if entry["unit_id"] else ""},
         })  # fmt: skip
     return rows
 
@@ -474,15 +483,16 @@ def problems_by_unit(*, user, campaign: Campaign, period: Period, now: datetime.
     # A leader's road sections (路段) bring their problems, answered for by units outside the leader's own: those
     # rows show the unit's name (as the problems do) but lead to no page of it.
     units = None if user.sees_citywide else set(Unit.objects.visible_to(user).values_list("pk", flat=True))
+    unit_path, problems = _path_of("unit_detail"), _path("problem_list")
     rows = []
     for row in counts:
         pk = row["responsible_unit_id"]
         linked = units is None or pk in units
         rows.append({
             "unit": row["responsible_unit__name"], "unit_id": pk, "overdue": row["overdue"], "open": row["open"],
-            "found": row["found"], "closed": row["closed"], "url": _path("unit_detail", pk) if linked else "",
-            "urls": {"overdue": _link("problem_list", unit=pk, overdue="true") if linked else "",
-                     "open": _link("problem_list", unit=pk, open="true") if linked else ""},
+            "found": row["found"], "closed": row["closed"], "url": unit_path(pk) if linked else "",
+            "urls": {"overdue": f"{problems}?unit={pk}&overdue=true" if linked else "",
+                     "open": f"{problems}?unit={pk}&open=true" if linked else ""},
         })  # fmt: skip
     return PanelData(
         panel="problems_by_unit",
@@ -533,12 +543,17 @@ def daily_reports(*, user, campaign: Campaign, period: Period, now: datetime.dat
 
 def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
     # Only the shortfalls of the latest kept projection: the database takes them out of the figures.
-    latest = projection_trend(campaign=campaign).defer("data").annotate(shortfalls=F("data__shortfalls")).last()
+    latest = (
+        projection_trend(campaign=campaign)
+        .values("round_id", "round__name", shortfalls=F("data__shortfalls"))
+        .order_by("-round__ends_on", "-round__pk")
+        .first()
+    )
     in_scope = None
     if not user.sees_citywide:
         in_scope = set(Unit.objects.visible_to(user).filter(campaign=campaign).values_list("pk", flat=True))
     rows = []
-    for item in (latest.shortfalls or []) if latest else []:
+    for item in (latest["shortfalls"] or []) if latest else []:
         owners = item.get("owners", [])
         if in_scope is not None:
             owners = [owner for owner in owners if owner.get("unit_id") in in_scope]
@@ -549,7 +564,7 @@ def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.dateti
             "score": _number(item["score"]), "lead": item.get("lead", "") if in_scope is None or
             item.get("lead_unit_id") in in_scope else "", "leader": item.get("leader", ""),
             "owners": "、".join(f"{o['unit']}（{o['leader']}）" if o.get("leader") else o["unit"] for o in owners),
-            "url": _link("projection", round=latest.round_id),
+            "url": _link("projection", round=latest["round_id"]),
         })  # fmt: skip
     return PanelData(
         panel="shortfalls",
@@ -559,7 +574,7 @@ def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.dateti
                  Column("leader", _("Responsible leader")), Column("owners", _("Where the points were lost"))],
         rows=rows,
         chart={"kind": "bars", "x": "criterion", "series": ["lost"], "horizontal": True},
-        summary={"round": latest.round.name if latest else ""},
+        summary={"round": latest["round__name"] if latest else ""},
         empty=_("No mock assessment has been closed yet."),
     )  # fmt: skip
 

@@ -4,7 +4,8 @@
   so leaders have something to read and named units something to acknowledge; today's are left for the scheduled
   jobs and the office. Only into a campaign without compiled documents.
 - The last two weeks' rankings (with a history of daily reports behind them), published, and accountability records
-  for the units at the bottom and for an overdue problem. Only into a campaign without rankings.
+  for the units at the bottom and for an overdue problem; then a month of closed problems in the ledger, for the
+  dashboard's trend. Only into a campaign without rankings.
 - Inspections: a sampling draw, two closed mock assessments of the drawn points (five weeks and one week ago, the
   second finding fewer problems, so the projected score rises), a closed covert visit of a few points, and this
   week's routine inspection still open with some points visited and findings waiting for review. Only into a
@@ -200,3 +201,61 @@ def seed_demo_rankings(campaign: Campaign) -> None:
             kind=AccountabilityKind.BONUS_DEDUCTION, amount=Decimal("2000"), decided_by="市创城指挥部",
             reason=f"问题{overdue.reference}超期未整改，扣减文明奖。", problems=[overdue],
         )  # fmt: skip
+    _seed_ledger_history(campaign, today - datetime.timedelta(days=30), today - datetime.timedelta(days=4))
+
+
+HISTORY_FINDINGS = [
+    "垃圾桶满溢未及时清运", "公益广告破损", "非机动车乱停放", "占道经营", "绿化带内有垃圾", "墙面乱张贴", "井盖破损",
+    "路面坑洼积水", "宣传栏内容过期", "楼道堆放杂物",
+]  # fmt: skip
+
+
+def _seed_ledger_history(campaign: Campaign, first: datetime.date, last: datetime.date) -> None:
+    """A month of the ledger behind the dashboard's trend: a few problems found at manual points every day, each
+    dispatched an hour later with two days to rectify, handed in and closed within three days, about a fifth of
+    them after the deadline. Written after the rankings are published, so the published figures stay as computed;
+    all closed before today, so nobody is told of them as overdue."""
+    from campaign.models import Point
+    from rectification.choices import ProblemSource, ProblemStatus
+    from rectification.models import ProblemCategory, ProblemTransition
+
+    rng = random.Random(202711)  # noqa: S311 - a reproducible demo, not a secret
+    points = list(
+        Point.objects.filter(campaign=campaign, is_active=True, responsibility__unit__isnull=False)
+        .select_related("grid", "responsibility__unit")
+        .order_by("code")
+    )
+    categories = list(ProblemCategory.objects.filter(campaign=campaign, parent__isnull=False).order_by("code"))
+    if not points:
+        return
+    problems = []
+    for n in range((last - first).days + 1):
+        day = first + datetime.timedelta(days=n)
+        for _ in range(rng.randint(2, 6)):
+            point = rng.choice(points)
+            found = timezone.make_aware(datetime.datetime.combine(day, datetime.time(rng.randint(8, 16),
+                                                                                     rng.randint(0, 59))))  # fmt: skip
+            closed = found + datetime.timedelta(hours=rng.choice([20, 26, 30, 36, 40, 44, 46, 56, 66]))
+            problems.append(Problem(
+                campaign=campaign, source=ProblemSource.INSPECTION, category=rng.choice(categories) if categories
+                else None, point=point, grid=point.grid, address=point.address or point.name,
+                description=f"{point.name}：{rng.choice(HISTORY_FINDINGS)}", status=ProblemStatus.CLOSED,
+                responsible_unit=point.responsibility.unit, responsible_leader=point.responsibility.leader_name,
+                created_at=found, assigned_at=found + datetime.timedelta(hours=1),
+                deadline=found + datetime.timedelta(hours=49), handled_at=closed - datetime.timedelta(hours=3),
+                closed_at=closed,
+            ))  # fmt: skip
+    problems = Problem.objects.bulk_create(problems)
+    steps = []
+    for problem in problems:
+        steps += [
+            ProblemTransition(problem=problem, action="assign", from_status=ProblemStatus.NEW,
+                              to_status=ProblemStatus.ASSIGNED, actor_repr="创城办", at=problem.assigned_at,
+                              data={"deadline": problem.deadline.isoformat()}),
+            ProblemTransition(problem=problem, action="submit", from_status=ProblemStatus.RECTIFYING,
+                              to_status=ProblemStatus.SUBMITTED, actor_repr=problem.responsible_unit.name,
+                              at=problem.handled_at),
+            ProblemTransition(problem=problem, action="verify", from_status=ProblemStatus.SUBMITTED,
+                              to_status=ProblemStatus.CLOSED, actor_repr="创城办", at=problem.closed_at),
+        ]  # fmt: skip
+    ProblemTransition.objects.bulk_create(steps)

@@ -144,6 +144,7 @@ class RankingFilterSet(django_filters.FilterSet):
 
 class RankingApiFilterSet(RankingFilterSet):
     campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+    unit = django_filters.NumberFilter(label=_("Ranking a unit"), method="filter_unit")
 
     class Meta(RankingFilterSet.Meta):
         fields = ["campaign", *RankingFilterSet.Meta.fields]
