@@ -11,6 +11,7 @@ from campaign.dispatch import member_unit_ids, target_status
 from campaign.filters import ACTIVE_CHOICES, UnitChoiceFilter
 from campaign.models import DispatchOrder, DispatchTarget, Unit
 from core.choices import OFFICE_ROLES
+from core.filters import IntegerFilter
 from core.forms import PhotoField
 from core.models import User
 
@@ -150,7 +151,7 @@ class DispatchOrderFilterSet(DispatchFilterSet):
 class DispatchOrderApiFilterSet(DispatchOrderFilterSet):
     """In the API (`/api/v1/dispatch-orders/`) also by campaign and by one date."""
 
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="campaign_id")
     date = django_filters.DateFilter(label=_("Dispatch date"), field_name="date")
 
     class Meta(DispatchOrderFilterSet.Meta):
@@ -173,7 +174,7 @@ class DispatchTargetFilterSet(DispatchFilterSet):
     """The dispatched units' filters (`/api/v1/dispatch-targets/`): the same, on each unit's row."""
 
     lookup_prefix = "order__"
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="order__campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="order__campaign_id")
     date = django_filters.DateFilter(label=_("Dispatch date"), field_name="order__date")
     date_after = django_filters.DateFilter(label=_("Dispatched from"), field_name="order__date", lookup_expr="gte")
     date_before = django_filters.DateFilter(label=_("Dispatched until"), field_name="order__date", lookup_expr="lte")

@@ -30,6 +30,7 @@ from campaign.models import (
     UnitGroup,
 )
 from campaign.selectors import lead_acknowledged
+from core.filters import IntegerFilter
 
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -100,9 +101,9 @@ class CampaignFilterSet(django_filters.FilterSet):
 
 
 class IndicatorFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="system__campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="system__campaign_id")
     code = django_filters.CharFilter(label=_("Code starts with"), lookup_expr="startswith")
-    level = django_filters.NumberFilter(label=_("Level"))
+    level = IntegerFilter(label=_("Level"))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=IndicatorKind.choices)
     method = django_filters.ChoiceFilter(label=_("Method"), choices=Method.choices, field_name="methods__method")
     point_type = django_filters.CharFilter(label=_("Point type code"), field_name="point_types__code")
@@ -114,7 +115,7 @@ class IndicatorFilterSet(django_filters.FilterSet):
 
 
 class PointTypeFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="campaign_id")
 
     class Meta:
         model = PointType
@@ -219,7 +220,7 @@ class ManualFilterSet(django_filters.FilterSet):
 
 
 class ResponsibilityFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="point__campaign")
+    campaign = IntegerFilter(field_name="point__campaign")
     gaps = django_filters.BooleanFilter(method="filter_gaps", help_text=_("Missing leader, unit or post"))
 
     class Meta:

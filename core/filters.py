@@ -6,6 +6,22 @@ from core.choices import DeliveryChannel, DeliveryStatus
 from core.models import AuditEvent, Delivery, Notification, WebhookChannel
 
 
+class IntegerField(forms.IntegerField):
+    """A whole number within the database's integer range: a query of 1e32 is refused with the reason (400), not
+    sent to the database to overflow (500)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """The API's filters by id or level: whole numbers only."""
+
+    field_class = IntegerField
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.CharFilter(label=_("Action"), lookup_expr="startswith")
     actor = django_filters.CharFilter(label=_("Actor"), field_name="actor_repr", lookup_expr="icontains")

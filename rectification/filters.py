@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from campaign.choices import UnitType
 from campaign.filters import ACTIVE_CHOICES, UnitChoiceFilter
 from campaign.models import Grid, PointType, Unit
+from core.filters import IntegerFilter
 from rectification.choices import (
     CLOSED_STATUSES,
     DeadlineUnit,
@@ -60,10 +61,10 @@ class CategoryPageFilterSet(django_filters.FilterSet):
 
 
 class CategoryApiFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="campaign_id")
     parent = ParentCategoryFilter(label=_("Parent category"))
     code = django_filters.CharFilter(label=_("Code starts with"), lookup_expr="startswith")
-    level = django_filters.NumberFilter(label=_("Level"))
+    level = IntegerFilter(label=_("Level"))
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:
@@ -72,7 +73,7 @@ class CategoryApiFilterSet(django_filters.FilterSet):
 
 
 class CalendarApiFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="campaign_id")
 
     class Meta:
         model = WorkCalendar

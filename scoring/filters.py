@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Unit
+from core.filters import IntegerFilter
 from scoring.choices import (
     AccountabilityKind,
     DocumentStatus,
@@ -97,17 +98,17 @@ class FindingFilterSet(django_filters.FilterSet):
 
 
 class RoundApiFilterSet(RoundFilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="campaign_id")
 
     class Meta(RoundFilterSet.Meta):
         fields = ["campaign", *RoundFilterSet.Meta.fields]
 
 
 class InspectionApiFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="round__campaign_id")
-    round = django_filters.NumberFilter(label=_("Round"), field_name="round_id")
-    unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
-    point = django_filters.NumberFilter(label=_("Point"), field_name="point_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="round__campaign_id")
+    round = IntegerFilter(label=_("Round"), field_name="round_id")
+    unit = IntegerFilter(label=_("Unit"), field_name="unit_id")
+    point = IntegerFilter(label=_("Point"), field_name="point_id")
 
     class Meta:
         model = Inspection
@@ -115,9 +116,9 @@ class InspectionApiFilterSet(django_filters.FilterSet):
 
 
 class FindingApiFilterSet(FindingFilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="inspection__round__campaign_id")
-    round = django_filters.NumberFilter(label=_("Round"), field_name="inspection__round_id")
-    unit = django_filters.NumberFilter(label=_("Unit"), field_name="inspection__unit_id")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="inspection__round__campaign_id")
+    round = IntegerFilter(label=_("Round"), field_name="inspection__round_id")
+    unit = IntegerFilter(label=_("Unit"), field_name="inspection__unit_id")
 
     class Meta(FindingFilterSet.Meta):
         fields = ["campaign", "round", "review_status", "unit", "q"]
@@ -143,8 +144,8 @@ class RankingFilterSet(django_filters.FilterSet):
 
 
 class RankingApiFilterSet(RankingFilterSet):
-    campaign = django_filters.NumberFilter(label=_("Campaign"), field_name="campaign_id")
-    unit = django_filters.NumberFilter(label=_("Ranking a unit"), method="filter_unit")
+    campaign = IntegerFilter(label=_("Campaign"), field_name="campaign_id")
+    unit = IntegerFilter(label=_("Ranking a unit"), method="filter_unit")
 
     class Meta(RankingFilterSet.Meta):
         fields = ["campaign", *RankingFilterSet.Meta.fields]

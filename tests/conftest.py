@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -55,6 +56,19 @@ def fresh_cache():
 @pytest.fixture
 def demo(db):
     return seed_demo()
+
+
+@contextlib.contextmanager
+def demo_for_module(django_db_blocker, media_root):
+    """The demo city for a whole module, in a transaction rolled back at its end: each test runs in a savepoint
+    within it (pytest-django's `db`), so a module of many tests seeds the city once, not once a test."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), transaction.atomic():
+        seed_demo()
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

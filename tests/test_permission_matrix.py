@@ -424,17 +424,11 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo city and the objects of the matrix, made once for the module inside a transaction that is rolled
     back at its end. Each test runs in a savepoint within it (pytest-django's `db`), rolled back after the test, so
     one row's writes never decide another row's answer."""
-    from django.db import transaction
-    from django.test import override_settings
+    from tests.conftest import demo_for_module
 
-    from campaign.demo_seed import seed_demo
-
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        seed_demo()
+    with demo_for_module(django_db_blocker, tmp_path_factory.mktemp("media")):
         users = {user.username: user for user in User.objects.filter(username__in=USERS.values())}
         yield users, objects()
-        transaction.set_rollback(True)
 
 
 def objects():

@@ -59,7 +59,9 @@ class DispatchTargetSerializer(DispatchTargetBriefSerializer):
 class DispatchOrderSerializer(serializers.ModelSerializer):
     """An order; the counts and `targets` are over the named units the reader may see (a unit sees its own)."""
 
-    follow_up_by_name = serializers.CharField(source="follow_up_by.get_full_name", default=None, read_only=True)
+    follow_up_by_name = serializers.CharField(
+        source="follow_up_by.get_full_name", default=None, allow_null=True, read_only=True
+    )
     issued_by_name = serializers.CharField(source="issued_by.get_full_name", read_only=True)
     target_count = serializers.IntegerField(read_only=True)
     acknowledged_count = serializers.IntegerField(read_only=True)

@@ -82,7 +82,7 @@ class PointTypeSerializer(serializers.ModelSerializer):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, allow_null=True, read_only=True)
     campaign = serializers.IntegerField(source="system.campaign_id", read_only=True)
     system_version = serializers.IntegerField(source="system.version", read_only=True)
     methods = serializers.SerializerMethodField()

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaign.choices import UnitType
@@ -17,7 +18,7 @@ from rectification.workflow import TRANSITIONS, dispute_step_name
 
 
 class ProblemCategorySerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, allow_null=True, read_only=True)
     child_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -28,9 +29,19 @@ class ProblemCategorySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "08:30"}
+)
+class HourMinuteField(serializers.TimeField):
+    """A time of day written 08:30 (JSON Schema's `time` format wants seconds and an offset)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WorkingPeriodSerializer(serializers.ModelSerializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = HourMinuteField()
+    end = HourMinuteField()
 
     class Meta:
         model = WorkingPeriod
@@ -66,9 +77,9 @@ class WorkCalendarSerializer(serializers.ModelSerializer):
 
 class ProblemSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    category_code = serializers.CharField(source="category.code", default=None, read_only=True)
-    point_code = serializers.CharField(source="point.code", default=None, read_only=True)
-    unit_name = serializers.CharField(source="responsible_unit.name", default=None, read_only=True)
+    category_code = serializers.CharField(source="category.code", default=None, allow_null=True, read_only=True)
+    point_code = serializers.CharField(source="point.code", default=None, allow_null=True, read_only=True)
+    unit_name = serializers.CharField(source="responsible_unit.name", default=None, allow_null=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
@@ -216,7 +227,9 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 class RecheckSerializer(serializers.ModelSerializer):
     problem_reference = serializers.CharField(source="problem.reference", read_only=True)
-    new_problem_reference = serializers.CharField(source="new_problem.reference", default=None, read_only=True)
+    new_problem_reference = serializers.CharField(
+        source="new_problem.reference", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Recheck
