@@ -7,11 +7,13 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from core.errors import DomainError
 
@@ -33,6 +35,12 @@ def exception_handler(exc, context):
         # A rule refused the request (400); "forbidden" means the rule is about who asks (403).
         code = status.HTTP_403_FORBIDDEN if exc.code == "forbidden" else status.HTTP_400_BAD_REQUEST
         return Response({"error": {"code": exc.code, "message": str(exc.message)}}, status=code)
+    elif isinstance(exc, OverflowError | DataError):
+        # An id or number beyond what the database holds reached a lookup (a related field, a filter): the request's
+        # fault, answered as such, whichever field carried it.
+        set_rollback()
+        message = _("A number in the request is out of range.")
+        return Response({"error": {"code": "out_of_range", "message": message}}, status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):

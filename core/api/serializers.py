@@ -18,7 +18,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationsReadSerializer(serializers.Serializer):
     """Either `ids` (of one's own notifications; others' are ignored) or `all`."""
 
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False,
+                                max_length=1000)  # fmt: skip
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data):

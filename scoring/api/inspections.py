@@ -189,7 +189,8 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class ApproveSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+    items = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False,
+                                  max_length=5000)  # fmt: skip
 
 
 class FindingViewSet(viewsets.ReadOnlyModelViewSet):
