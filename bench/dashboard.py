@@ -48,7 +48,7 @@ from core.models import User  # noqa: E402
 from scoring.choices import DocumentStatus, RankingPeriod, RoundKind, RoundStatus  # noqa: E402
 from scoring.dashboard import PANELS, dashboard_panel, period_default  # noqa: E402
 from scoring.models import InspectionRound, Projection, Ranking  # noqa: E402
-from scoring.projection import projection_compute, projection_snapshot  # noqa: E402
+from scoring.projection import projection_compute, projection_snapshot, projection_trend  # noqa: E402
 from scoring.rankings import ranking_compute, ranking_publish  # noqa: E402
 
 RUNS = 5
@@ -103,7 +103,7 @@ def computing_floors(campaign) -> dict[str, float]:
     _seconds, ranking = captured_selects(
         lambda: ranking_compute(campaign=campaign, period=RankingPeriod.WEEKLY, period_end=end)
     )
-    mock = InspectionRound.objects.filter(campaign=campaign, kind=RoundKind.MOCK, status=RoundStatus.CLOSED).last()
+    mock = projection_trend(campaign=campaign).last().round  # the kept projection the panels read
     _seconds, projection = captured_selects(lambda: projection_compute(round=mock))
     ranking_floor, projection_floor = bare(ranking), bare(projection)
     print(f"dashboard_snapshot_floors: the ranking's SQL {ranking_floor:.2f} s, the projection's "
