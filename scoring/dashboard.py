@@ -204,7 +204,7 @@ def overview(*, user, campaign: Campaign, period: Period, now: datetime.datetime
     return PanelData(
         panel="overview",
         title=_("At a glance"),
-        columns=[Column("figure", _("Figure")), Column("value", _("Value"), numeric=True)],
+        columns=[Column("figure", _("Figure")), Column("value", pgettext("figure", "Value"), numeric=True)],
         rows=rows,
         summary={
             "campaign": campaign.name,
