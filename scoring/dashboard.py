@@ -61,7 +61,7 @@ from scoring.projection import projection_trend
 
 MAX_DAYS = 366
 TOP = 15
-CHART_ROWS = 20
+CHART_TOP = 20
 
 
 @dataclass
@@ -104,7 +104,12 @@ def period_default(*, today: datetime.date | None = None) -> Period:
     return Period(today - datetime.timedelta(days=29), today)
 
 
-def period_check(start: datetime.date, end: datetime.date) -> Period:
+def period_check(start: datetime.date | None, end: datetime.date | None) -> Period:
+    """The period a reader asked for: by default the 30 days ending on `end` (today without one); refused when it
+    runs backwards or is longer than a year."""
+    default = period_default()
+    end = end or default.end
+    start = start or end - (default.end - default.start)
     if start > end:
         raise DomainError(_("The period must start before it ends."), code="invalid")
     if (end - start).days + 1 > MAX_DAYS:
@@ -382,10 +387,8 @@ def _buckets(period: Period) -> list[tuple[datetime.date, datetime.date]]:
 def problems_trend(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
     buckets = _buckets(period)
     aggregates = {}
-    moments = []
     for n, (first, last) in enumerate(buckets):
         begin, after, at = _bounds(Period(first, last), now)
-        moments.append((begin, after, at))
         aggregates[f"new{n}"] = Count("pk", filter=Q(created_at__gte=begin, created_at__lt=after))
         aggregates[f"closed{n}"] = Count(
             "pk", filter=Q(status=ProblemStatus.CLOSED, closed_at__gte=begin, closed_at__lt=after)
@@ -535,10 +538,15 @@ def daily_reports(*, user, campaign: Campaign, period: Period, now: datetime.dat
                  Column("on_time", _("On time"), True), Column("late", _("Late"), True),
                  Column("missing", _("Missing"), True), Column("due", _("Days due"), True)],
         rows=rows,
-        chart={"kind": "bars", "x": "unit", "series": ["rate"], "top": CHART_ROWS, "max": 100},
+        chart={"kind": "bars", "x": "unit", "series": ["rate"], "top": CHART_TOP, "max": 100},
         summary={"due_days": due, "rate": _rate(on_time_total, due * len(units))},
         empty=_("No daily report was due in the period."),
     )  # fmt: skip
+
+
+def _owner(owner: dict) -> str:
+    unit = owner.get("unit") or _("No unit in the manual")
+    return f"{unit}（{owner['leader']}）" if owner.get("leader") else unit
 
 
 def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.datetime) -> PanelData:
@@ -563,7 +571,7 @@ def shortfalls(*, user, campaign: Campaign, period: Period, now: datetime.dateti
             "criterion": f"{item['code']} {item['name']}", "lost": _number(item["lost"]),
             "score": _number(item["score"]), "lead": item.get("lead", "") if in_scope is None or
             item.get("lead_unit_id") in in_scope else "", "leader": item.get("leader", ""),
-            "owners": "、".join(f"{o['unit']}（{o['leader']}）" if o.get("leader") else o["unit"] for o in owners),
+            "owners": "、".join(_owner(owner) for owner in owners),
             "url": _link("projection", round=latest["round_id"]),
         })  # fmt: skip
     return PanelData(
@@ -612,7 +620,7 @@ def grid_point_types(*, user, campaign: Campaign, period: Period, now: datetime.
         columns=[Column("grid", _("Grid")), Column("total", _("Total"), True)]
         + [Column(f"t{kind}", types[kind], True) for kind in order],
         rows=rows,
-        chart={"kind": "heatmap", "top": CHART_ROWS},
+        chart={"kind": "heatmap", "top": CHART_TOP},
         empty=_("No open problems at points."),
     )
 
@@ -661,7 +669,3 @@ def dashboard_panel(*, name: str, user, campaign: Campaign, period: Period, now=
         data = panel.selector(user=user, campaign=campaign, period=period, now=now).as_data()
         cache.set(key, data, settings.DASHBOARD_CACHE_SECONDS)
     return data
-
-
-def may_view_dashboard(user) -> bool:
-    return bool(user.is_authenticated and user.is_active)

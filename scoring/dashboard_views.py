@@ -29,12 +29,8 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        default = period_default()
-        start, end = data.get("start") or default.start, data.get("end") or default.end
-        if data.get("end") and not data.get("start"):
-            start = end - (default.end - default.start)
         try:
-            data["period"] = period_check(start, end)
+            data["period"] = period_check(data.get("start"), data.get("end"))
         except DomainError as error:
             raise ValidationError(error.message) from error
         return data

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from campaign.models import Campaign
 from campaign.selectors import campaign_default_for
 from core.errors import DomainError
-from scoring.dashboard import PANELS, dashboard_panel, period_check, period_default
+from scoring.dashboard import PANELS, dashboard_panel, period_check
 
 
 class PanelQuerySerializer(serializers.Serializer):
@@ -31,11 +31,8 @@ class PanelQuerySerializer(serializers.Serializer):
             campaign = campaign_default_for(user=user)
             if campaign is None:
                 raise serializers.ValidationError({"campaign": [_("You take part in no campaign.")]})
-        default = period_default()
-        end = data.get("end") or default.end
-        start = data.get("start") or end - (default.end - default.start)
         try:
-            period = period_check(start, end)
+            period = period_check(data.get("start"), data.get("end"))
         except DomainError as error:
             raise serializers.ValidationError({"start": [error.message]}) from error
         return {"campaign": campaign, "period": period}

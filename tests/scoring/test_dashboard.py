@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from campaign.choices import UnitType
 from campaign.models import Unit
+from core.errors import DomainError
 from rectification.models import Problem
 from rectification.problems import problem_create
 from scoring.dashboard import PANELS, Period, dashboard_panel, period_check
@@ -138,11 +139,16 @@ def test_publishing_a_ranking_clears_the_cached_panels(city, peers, django_captu
 
 
 def test_a_period_must_be_in_order_and_at_most_a_year():
-    with pytest.raises(Exception, match="start before it ends"):
+    with pytest.raises(DomainError, match="start before it ends"):
         period_check(TODAY, TODAY - datetime.timedelta(days=1))
-    with pytest.raises(Exception, match="at most 366 days"):
+    with pytest.raises(DomainError, match="at most 366 days"):
         period_check(TODAY - datetime.timedelta(days=366), TODAY)
     assert period_check(TODAY - datetime.timedelta(days=365), TODAY).start == TODAY - datetime.timedelta(days=365)
+    # Without bounds, the 30 days ending on the last day asked for, or today.
+    assert period_check(None, None) == Period(TODAY - datetime.timedelta(days=29), TODAY)
+    day = datetime.date(2026, 6, 30)
+    assert period_check(None, day) == Period(datetime.date(2026, 6, 1), day)
+    assert period_check(day, None) == Period(day, TODAY)
 
 
 def test_a_long_period_is_counted_by_week(city):
