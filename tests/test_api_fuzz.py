@@ -97,5 +97,5 @@ def test_a_related_id_beyond_the_databases_range_is_refused_with_the_reason(demo
     response = client.post("/api/v1/accountability/", body, content_type="application/json")
     # SQLite cannot take the number (out of range); PostgreSQL compares it and finds nothing: 400 either way.
     assert response.status_code == 400
-    assert response.json()["error"]["message"] in ("A number in the request is out of range.",
+    assert response.json()["error"]["message"] in ("A value in the request is out of the range the database holds.",
                                                    f'Invalid pk "{2**70}" - object does not exist.')  # fmt: skip

@@ -39,7 +39,7 @@ def exception_handler(exc, context):
         # An id or number beyond what the database holds reached a lookup (a related field, a filter): the request's
         # fault, answered as such, whichever field carried it.
         set_rollback()
-        message = _("A number in the request is out of range.")
+        message = _("A value in the request is out of the range the database holds.")
         return Response({"error": {"code": "out_of_range", "message": message}}, status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
