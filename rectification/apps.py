@@ -44,3 +44,8 @@ class RectificationConfig(AppConfig):
         register_seed_step(seed_demo_rectification)
         register_seed_step(seed_demo_problems)
         register_seed_step(seed_demo_public_replies)
+
+        from campaign.benchdata import register_bench_step
+        from rectification.benchdata import problems_generate
+
+        register_bench_step(problems_generate)

@@ -37,6 +37,11 @@ class ScoringConfig(AppConfig):
         register_seed_step(seed_demo_inspections, after_daily_reports=True)
         register_seed_step(seed_demo_rankings, after_daily_reports=True)
 
+        from campaign.benchdata import register_bench_step
+        from scoring.benchdata import inspections_generate
+
+        register_bench_step(inspections_generate)
+
         register_cycle_step(CycleStep("compile", _("Compile the report to the leaders and the bulletin"),
                                       at("compile_at"), cycle_compile))  # fmt: skip
         register_cycle_step(CycleStep("publish", _("Publish, or remind the office to publish"), at("publish_at"),
