@@ -3,8 +3,7 @@ problems, a year of reports — each dashboard endpoint runs a constant number o
 the raw SQL computing the same numbers; the dashboard page is usable in < 1.5 s in headless Chromium on this 2-core
 machine).
 
-Run by hand, not by the test suite (PostgreSQL), after `bench/scoring.py` has filled the data:
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench DJANGO_DEBUG=1 ALLOWED_HOSTS=testserver,127.0.0.1
+Run by hand, not by the test suite (PostgreSQL), on the generated benchmark data (bench/data.py says how):
     .venv/bin/python bench/dashboard.py
 Once, it publishes the last full week's rankings and keeps the mock assessment's projection (what the dashboard
 reads). Then, for each panel, read as the office (the whole city) and as a leader of one district, it prints
@@ -41,9 +40,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.data import bench_campaign, bench_user, scale_line  # noqa: E402
 from bench.scoring import bare, captured_selects  # noqa: E402
-from campaign.models import Campaign, LeaderAssignment, Unit  # noqa: E402
-from core.choices import Role  # noqa: E402
+from campaign.middleware import SESSION_KEY as CAMPAIGN_SESSION_KEY  # noqa: E402
+from campaign.models import Campaign, Unit  # noqa: E402
 from core.models import User  # noqa: E402
 from scoring.choices import DocumentStatus, RankingPeriod, RoundKind, RoundStatus  # noqa: E402
 from scoring.dashboard import PANELS, dashboard_panel, period_default  # noqa: E402
@@ -61,7 +61,7 @@ ADDRESS = "127.0.0.1:8765"
 def prepare(campaign) -> None:
     """What the dashboard reads: a published weekly ranking of every peer group (the week ending today, later than
     the demo's own) and a kept projection."""
-    office = User.objects.get(username="office")
+    office = bench_user(campaign, "office")
     today = timezone.localdate()
     published = Ranking.objects.filter(campaign=campaign, period=RankingPeriod.WEEKLY, status=DocumentStatus.PUBLISHED)
     if not published.filter(period_end=today).exists():
@@ -70,13 +70,6 @@ def prepare(campaign) -> None:
     mock = InspectionRound.objects.filter(campaign=campaign, kind=RoundKind.MOCK, status=RoundStatus.CLOSED)
     for round in mock.exclude(pk__in=Projection.objects.values("round")):
         projection_snapshot(actor=office, round=round)
-
-
-def district_leader(campaign) -> User:
-    """A leader assigned one district (东城区 in the demo, which the benchmark's units hang below)."""
-    assignments = LeaderAssignment.objects.filter(unit__campaign=campaign, unit__type="district",
-                                                  leader__role=Role.LEADER)  # fmt: skip
-    return assignments.select_related("leader").first().leader
 
 
 def timed(function) -> tuple[float, list[str]]:
@@ -148,8 +141,9 @@ def panels(campaign, readers, floors: dict[str, float]) -> tuple[list[float], li
     return ratios, against_computing
 
 
-def session_for(user: User) -> str:
+def session_for(user: User, campaign: Campaign) -> str:
     session = SessionStore()
+    session[CAMPAIGN_SESSION_KEY] = campaign.pk
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -157,13 +151,13 @@ def session_for(user: User) -> str:
     return session.session_key
 
 
-def page(user: User) -> None:
+def page(user: User, campaign: Campaign) -> None:
     if not os.path.exists(CHROMIUM):
         print("dashboard_page_usable: skipped (no /usr/bin/chromium)")
         return
     from playwright.sync_api import sync_playwright
 
-    session = session_for(user)  # before Playwright's event loop, which Django's ORM refuses to run under
+    session = session_for(user, campaign)  # before Playwright's event loop, which Django's ORM refuses to run under
     command = [sys.executable, "manage.py", "runserver", ADDRESS, "--noreload"]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     try:
@@ -194,16 +188,17 @@ def page(user: User) -> None:
 
 
 def main():
-    campaign = Campaign.objects.get(slug="sfs-2027")
+    campaign = bench_campaign()
+    print(scale_line(campaign))
     prepare(campaign)
-    readers = {"office": User.objects.get(username="office"), "leader": district_leader(campaign)}
+    readers = {"office": bench_user(campaign, "office"), "leader": bench_user(campaign, "leader")}
     units = Unit.objects.filter(campaign=campaign).count()
     print(f"data: {units} units; reader 'leader' sees "
           f"{Unit.objects.visible_to(readers['leader']).filter(campaign=campaign).count()} of them")  # fmt: skip
     ratios, against_computing = panels(campaign, readers, computing_floors(campaign))
     print(f"dashboard_worst_ratio: {max(against_computing):.2f} against the raw SQL computing each panel's numbers "
           f"(target ≤ {TARGET_RATIO}); {max(ratios):.2f} against each panel's own SELECTs run bare")  # fmt: skip
-    page(readers["office"])
+    page(readers["office"], campaign)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,9 @@
 """Benchmark: the problem ledger over 200,000 problems (issue "Rectification": a ledger page with filters in a median
 ≤ 3× the bare SQL for the same page; the overdue sweep over 200,000 open problems < 5 s).
 
-Run by hand, not by the test suite (PostgreSQL):
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench DJANGO_DEBUG=1 ALLOWED_HOSTS=testserver
-    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo
-    .venv/bin/python bench/problems.py [--open-share PERCENT] [--sweep-only]
-It adds BENCH_PROBLEMS problems (default 200,000) to the demo campaign once (bulk inserts, a realistic mix of states
-and deadlines, 40 % of the open ones past their deadline). The mix is 45 % closed unless `--open-share` says how
-many of them are open (`--open-share 100`: all of them, the sweep target's "200,000 open problems"); a fill with
-another share is replaced. Then it prints `name: value unit (ratio R against BASELINE)` lines:
+Run by hand, not by the test suite (PostgreSQL), on the generated benchmark data (bench/data.py says how):
+    .venv/bin/python bench/problems.py [--sweep-only]
+It prints `name: value unit (ratio R against BASELINE)` lines:
 - ledger_page: the API list `/api/v1/problems/?open=true&overdue=true&unit=<district>` for the office, median of
   runs, against the bare SQL fetching the same 50 rows with the same joins (the baseline);
 - the overdue sweep from a backlog (no problem stamped or notified yet: every overdue problem is newly overdue,
@@ -22,9 +17,7 @@ The script changes the benchmark database: it deletes the problem notifications 
 """
 
 import argparse
-import datetime
 import os
-import random
 import statistics
 import sys
 import time
@@ -41,64 +34,16 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from campaign.models import Campaign, Point, Unit  # noqa: E402
-from core.models import Notification, User  # noqa: E402
-from rectification.choices import ProblemSource, ProblemStatus  # noqa: E402
-from rectification.models import Problem, ProblemCategory  # noqa: E402
+from bench.data import bench_campaign, bench_user, scale_line  # noqa: E402
+from campaign.choices import UnitType  # noqa: E402
+from campaign.models import Unit  # noqa: E402
+from core.models import Notification  # noqa: E402
+from rectification.models import Problem  # noqa: E402
 from rectification.sweeps import BATCH_SIZE, RUN_LIMIT, SweepResult, overdue_sweep  # noqa: E402
 
-COUNT = int(os.environ.get("BENCH_PROBLEMS", "200000"))
 RUNS = 15
 TARGET_S = 5  # the overdue sweep over 200,000 open problems
-STATES = [ProblemStatus.NEW] * 5 + [ProblemStatus.ASSIGNED] * 15 + [ProblemStatus.RECTIFYING] * 20 + [
-    ProblemStatus.SUBMITTED] * 10 + [ProblemStatus.CLOSED] * 45 + [ProblemStatus.RETURNED] * 5  # fmt: skip
-
-
-def fill(campaign, *, open_share: int | None = None):
-    """Bring the benchmark problems to COUNT with the asked mix: the 45 % closed of STATES, or `open_share` percent
-    open (the open ones in the proportions of STATES)."""
-    bench = Problem.objects.filter(campaign=campaign, description__startswith="基准")
-    have = bench.count()
-    closed_share = 45 if open_share is None else 100 - open_share
-    if have and abs(100 * bench.filter(status=ProblemStatus.CLOSED).count() / have - closed_share) > 3:
-        # Another mix: replace it (the benchmark's problems have no history, photos or disputes to cascade to).
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM rectification_problem WHERE campaign_id = %s AND description LIKE '基准%%'",
-                           [campaign.pk])  # fmt: skip
-        have = 0
-    if have >= COUNT:
-        return
-    rng = random.Random(7)  # noqa: S311 (reproducible benchmark data, not secrets)
-    open_states = [status for status in STATES if status != ProblemStatus.CLOSED]
-    units = list(Unit.objects.filter(campaign=campaign).values_list("pk", flat=True))
-    points = list(Point.objects.filter(campaign=campaign).values_list("pk", "grid_id"))
-    categories = list(
-        ProblemCategory.objects.filter(campaign=campaign, children__isnull=True).values_list("pk", flat=True)
-    )
-    now = timezone.now()
-    batch = []
-    for n in range(have, COUNT):
-        if open_share is None:
-            status = rng.choice(STATES)
-        else:
-            status = rng.choice(open_states) if rng.random() * 100 < open_share else ProblemStatus.CLOSED
-        point, grid = rng.choice(points)
-        created = now - datetime.timedelta(hours=rng.randint(1, 24 * 300))
-        deadline = now + datetime.timedelta(hours=rng.randint(-24 * 40, 24 * 60))
-        batch.append(Problem(
-            campaign=campaign, source=rng.choice(ProblemSource.values), category_id=rng.choice(categories),
-            point_id=point, grid_id=grid, description=f"基准问题{n}", status=status,
-            responsible_unit_id=rng.choice(units), deadline=None if status == ProblemStatus.NEW else deadline,
-            created_at=created, closed_at=created + datetime.timedelta(days=3) if status == "closed" else None,
-        ))  # fmt: skip
-        if len(batch) == 5000:
-            Problem.objects.bulk_create(batch)
-            batch = []
-    Problem.objects.bulk_create(batch)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE rectification_problem")
 
 
 def median_ms(function) -> float:
@@ -111,8 +56,8 @@ def median_ms(function) -> float:
 
 
 def ledger(campaign):
-    district = Unit.objects.get(campaign=campaign, code="SFS-DC")
-    office = User.objects.get(username="office")
+    district = Unit.objects.filter(campaign=campaign, type=UnitType.DISTRICT).order_by("code").first()
+    office = bench_user(campaign, "office")
     client = Client()
     client.force_login(office)
     url = f"/api/v1/problems/?campaign={campaign.pk}&open=true&overdue=true&unit={district.pk}"
@@ -242,15 +187,10 @@ def sweep(campaign):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--open-share", type=int, metavar="PERCENT", choices=range(101),
-                        help="fill with this share of open problems (default: 55, the realistic mix)")  # fmt: skip
     parser.add_argument("--sweep-only", action="store_true", help="measure the overdue sweep only")
     args = parser.parse_args()
-    campaign = Campaign.objects.get(slug="sfs-2027")
-    start = time.perf_counter()
-    fill(campaign, open_share=args.open_share)
-    total = Problem.objects.filter(campaign=campaign).count()
-    print(f"fill: {time.perf_counter() - start:.1f} s for {total} problems")
+    campaign = bench_campaign()
+    print(scale_line(campaign))
     if not args.sweep_only:
         ledger(campaign)
     sweep(campaign)

@@ -1,14 +1,22 @@
 """Long jobs with progress: a registry of runners by kind, the services that queue and run a job, and the progress
 reporter a runner calls. A job runs in a Celery worker (`core.run_job`), takes its id, and can be delivered again
 (acks_late): a finished job is never run twice, a job cut off mid-run runs again from the start, and each runner
-applies its work in one transaction so a cut-off run leaves nothing half-written."""
+applies its work in one transaction so a cut-off run leaves nothing half-written.
 
+The database, not the broker, is what says a job is waiting. Redis may lose its messages (restarted without
+persistence, or failed over): every minute `jobs_requeue_lost` sends again each job still queued after
+REQUEUE_AFTER. Each sending carries a number (`attempt`); the first message of a queued job to reach a worker
+starts it and its number is kept, so that any other sending arriving later is dropped, while the same message
+delivered again (its worker died) runs the job again from the start."""
+
+import datetime
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +28,7 @@ from core.models import Job
 logger = logging.getLogger(__name__)
 Runner = Callable[[Job, "Progress"], dict[str, Any]]
 RUNNERS: dict[str, Runner] = {}
+REQUEUE_AFTER = datetime.timedelta(minutes=5)
 
 
 def register_runner(kind: str, runner: Runner) -> None:
@@ -69,19 +78,53 @@ def job_queue(*, job: Job, user) -> Job:
     if job.status != JobStatus.PREVIEW:
         raise DomainError(_("This job has already been started."), code="job_already_started")
     job.status = JobStatus.QUEUED
-    job.save(update_fields=["status"])
+    job.queued_at = timezone.now()
+    job.attempt = 1
+    job.save(update_fields=["status", "queued_at", "attempt"])
     audit_log(action="job.queue", actor=user, obj=job, data={"kind": job.kind})
-    run_job.delay_on_commit(str(job.pk))
+    run_job.delay_on_commit(str(job.pk), attempt=job.attempt)
     return job
 
 
-def job_run(*, job_id: str) -> Job | None:
+def jobs_requeue_lost(*, now=None, limit: int = 100) -> int:
+    """Send again the jobs queued longer than REQUEUE_AFTER (their message may be lost), each with a new number.
+    Returns how many were sent."""
+    from core.tasks import run_job
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        lost = list(
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(queued_at__lt=now - REQUEUE_AFTER) | Q(queued_at=None, created_at__lt=now - REQUEUE_AFTER),
+                status=JobStatus.QUEUED,
+            )
+            .order_by("queued_at")
+            .values_list("pk", "attempt")[:limit]
+        )
+        if not lost:
+            return 0
+        Job.objects.filter(pk__in=[pk for pk, _ in lost]).update(queued_at=now, attempt=F("attempt") + 1)
+        for pk, attempt in lost:
+            logger.warning("job %s still queued after %s: sent again", pk, REQUEUE_AFTER)
+            run_job.delay_on_commit(str(pk), attempt=attempt + 1)
+    return len(lost)
+
+
+def job_run(*, job_id: str, attempt: int | None = None) -> Job | None:
+    """Run the job if this message may: a queued job is started by the first of its sendings to arrive; a running
+    one only by the same sending delivered again. `attempt` None (a message from before sendings were numbered, or
+    a run by hand) counts as the current sending."""
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
             return job  # already finished (or never queued): nothing to do twice
+        sending = job.attempt if attempt is None else attempt
+        if job.status == JobStatus.RUNNING and sending != job.attempt:
+            return job  # started by another sending of it, which is still running or will be delivered again
         job.status = JobStatus.RUNNING
-        job.save(update_fields=["status"])
+        job.attempt = sending
+        job.save(update_fields=["status", "attempt"])
     runner = RUNNERS[job.kind]
     try:
         result = runner(job, Progress(job))

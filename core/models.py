@@ -189,6 +189,9 @@ class Job(models.Model):
     progress_total = models.PositiveIntegerField(_("total"), default=0)
     progress_message = models.CharField(_("step"), max_length=200, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # When the job was last sent to the workers, and which sending started it (see core.jobs).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, editable=False)
+    attempt = models.PositiveSmallIntegerField(_("sendings"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("job")

@@ -26,6 +26,15 @@ DEFAULT_SCHEDULES = [
         every_seconds=60,
     ),
     DefaultSchedule(
+        name="core.requeue_lost_jobs",
+        task="core.requeue_lost_jobs",
+        description=_(
+            "Sends imports and other long jobs to the workers again if they are still queued after five "
+            "minutes (the message queue may have lost them)."
+        ),
+        every_seconds=60,
+    ),
+    DefaultSchedule(
         name="core.deliver_notifications",
         task="core.deliver_notifications",
         description=_("Sends notifications by e-mail and to group chats, retrying failed sends with growing pauses."),

@@ -12,11 +12,19 @@ def heartbeat():
 
 
 @shared_task(name="core.run_job", ignore_result=True)
-def run_job(job_id: str):
+def run_job(job_id: str, attempt: int | None = None):
     """Run a queued job (an import, ...). Safe to deliver twice: a finished job is not run again."""
     from core.jobs import job_run
 
-    job_run(job_id=job_id)
+    job_run(job_id=job_id, attempt=attempt)
+
+
+@shared_task(name="core.requeue_lost_jobs", ignore_result=True)
+def requeue_lost_jobs():
+    """Scheduled every minute: send again the jobs whose message the broker may have lost."""
+    from core.jobs import jobs_requeue_lost
+
+    jobs_requeue_lost()
 
 
 # A run stops starting batches after this long; the next scheduled run (a minute later) goes on.
