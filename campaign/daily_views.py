@@ -40,7 +40,7 @@ from campaign.filters import ComplianceFilterSet, CoordinationItemFilterSet, Dai
 from campaign.forms import CoordinationItemForm, DailyCycleSettingsForm, DailyReportForm, DailyReportUnlockForm
 from campaign.models import CoordinationItem, CycleRun, DailyReport
 from core.errors import DomainError
-from core.excel import Column
+from core.excel import Column, choice_label
 from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
 
 
@@ -181,7 +181,7 @@ class DailyReportListView(FilteredListView):
 
     def export_row(self, report):
         return [
-            report.date, report.unit.name, report.get_status_display(),
+            report.date, report.unit.name, choice_label(report, "status"),
             timezone.localtime(report.submitted_at).replace(tzinfo=None) if report.submitted_at else None,
             _("Yes") if report.is_late else "", _("Yes") if report.is_empty else "", report.work_done,
             report.people_deployed, report.problems_rectified, report.volunteers, report.finding_count,
@@ -321,7 +321,7 @@ class CoordinationListView(FilteredListView):
 
     def export_row(self, item):
         return [
-            item.raised_on, item.unit.name, item.text, str(item.owner or ""), item.get_status_display(),
+            item.raised_on, item.unit.name, item.text, str(item.owner or ""), choice_label(item, "status"),
             item.resolution, timezone.localtime(item.resolved_at).replace(tzinfo=None) if item.resolved_at else None,
         ]  # fmt: skip
 

@@ -30,7 +30,7 @@ from campaign.dispatch import (
 from campaign.dispatch_forms import DispatchCompleteForm, DispatchOrderForm, DispatchOrderPageFilterSet
 from campaign.models import DispatchOrder
 from core.errors import DomainError
-from core.excel import Column
+from core.excel import Column, choice_label
 from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
 
 
@@ -74,7 +74,7 @@ class DispatchListView(FilteredListView):
 
     def export_row(self, order):
         return [
-            order.date, order.get_priority_display(), order.get_source_display(), order.meeting, order.title,
+            order.date, choice_label(order, "priority"), choice_label(order, "source"), order.meeting, order.title,
             order.content, order.deadline, units_with_status(order), order.target_count, order.acknowledged_count,
             order.done_count, order.overdue_count, str(order.follow_up_by or ""), str(order.issued_by),
             order.issued_at, order.cancel_reason,

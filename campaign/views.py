@@ -75,7 +75,7 @@ from campaign.services import (
 )
 from core.choices import HeartbeatKind, Role
 from core.errors import DomainError
-from core.excel import Column, write_workbook, xlsx_response
+from core.excel import Column, choice_label, write_workbook, xlsx_response
 from core.jobs import job_create
 from core.selectors import audit_event_list, heartbeat_get
 from core.views import FilteredListView, OfficeRequiredMixin
@@ -164,7 +164,7 @@ class UnitListView(FilteredListView):
         return [
             unit.code,
             unit.name,
-            unit.get_type_display(),
+            choice_label(unit, "type"),
             unit.parent.name if unit.parent else "",
             unit.parent.code if unit.parent else "",
             unit.head_name,
@@ -377,7 +377,7 @@ class TaskDivisionView(FilteredListView):
             criterion.code,
             criterion.name,
             criterion.score,
-            "、".join(m.get_method_display() for m in criterion.methods.all()),
+            "、".join(choice_label(m, "method") for m in criterion.methods.all()),
             task.lead_name if task else "",
             "、".join(
                 [*(str(u) for u in task.cooperating_units.all()), *(str(g) for g in task.cooperating_groups.all())]

@@ -20,7 +20,7 @@ from core.audit import audit_log
 from core.choices import DeliveryStatus
 from core.delivery import delivery_retry
 from core.errors import DomainError
-from core.excel import Column, write_xlsx, xlsx_response
+from core.excel import Column, choice_label, write_xlsx, xlsx_response
 from core.filters import AuditEventFilterSet, DeliveryFilterSet, NotificationFilterSet
 from core.jobs import job_progress, job_queue
 from core.notifications import notifications_mark_read
@@ -260,8 +260,8 @@ class DeliveryListView(OfficeRequiredMixin, FilteredListView):
     def export_row(self, delivery):
         pending = delivery.status == DeliveryStatus.PENDING
         return [
-            delivery.created_at, delivery.get_channel_display(), delivery.target, delivery.notification.kind,
-            delivery.notification.title, delivery.get_status_display(), delivery.attempts,
+            delivery.created_at, choice_label(delivery, "channel"), delivery.target, delivery.notification.kind,
+            delivery.notification.title, choice_label(delivery, "status"), delivery.attempts,
             delivery.next_attempt_at if pending else None, delivery.sent_at, delivery.last_error,
         ]  # fmt: skip
 

@@ -15,7 +15,7 @@ from django.views.generic import FormView, TemplateView
 
 from campaign.models import Unit
 from core.errors import DomainError
-from core.excel import Column
+from core.excel import Column, choice_label
 from core.views import FilteredListView, OfficeRequiredMixin, serve_protected_file
 from rectification.filters import CategoryPageFilterSet, DisputeFilterSet, ProblemPageFilterSet, RecheckFilterSet
 from rectification.forms import (
@@ -103,11 +103,11 @@ class CategoryListView(OfficeRequiredMixin, FilteredListView):
             category.name,
             category.level,
             category.deadline,
-            category.get_deadline_unit_display() if category.deadline else "",
+            choice_label(category, "deadline_unit") if category.deadline else "",
             category.urgent_deadline,
             category.open_condition,
             category.close_condition,
-            category.get_default_unit_type_display(),
+            choice_label(category, "default_unit_type"),
             _("Yes") if category.is_active else _("No"),
         ]
 
@@ -261,11 +261,11 @@ class ProblemListView(FilteredListView):
 
     def export_row(self, problem):
         return [
-            problem.reference, problem.created_at, problem.get_source_display(),
+            problem.reference, problem.created_at, choice_label(problem, "source"),
             problem.category.name if problem.category else "", problem.point.name if problem.point else "",
-            problem.address, problem.description, problem.get_severity_display(),
+            problem.address, problem.description, choice_label(problem, "severity"),
             problem.responsible_unit.name if problem.responsible_unit else "", problem.responsible_leader,
-            problem.deadline, problem.get_status_display(), _("yes") if problem.is_overdue() else "",
+            problem.deadline, choice_label(problem, "status"), _("yes") if problem.is_overdue() else "",
             problem.rework_count, problem.closed_at,
         ]  # fmt: skip
 
@@ -422,7 +422,7 @@ class RecheckListView(CitywideRequiredMixin, FilteredListView):
         problem = recheck.problem
         return [
             problem.reference, problem.description, problem.responsible_unit.name if problem.responsible_unit else "",
-            recheck.get_reason_display(), recheck.due_date, recheck.get_result_display(), recheck.checked_at,
+            choice_label(recheck, "reason"), recheck.due_date, choice_label(recheck, "result"), recheck.checked_at,
             recheck.new_problem.reference if recheck.new_problem else "",
         ]  # fmt: skip
 

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from campaign.models import Point
 from core.errors import DomainError
-from core.excel import Column, write_workbook, xlsx_response
+from core.excel import Column, choice_label, write_workbook, xlsx_response
 from core.views import FilteredListView, serve_protected_file
 from scoring.choices import InspectionStatus, ItemResult, ReviewStatus, RoundKind, RoundStatus
 from scoring.filters import FindingFilterSet, RoundFilterSet
@@ -73,7 +73,7 @@ class RoundListView(FilteredListView):
         return round_list(user=self.request.user, campaign=self.request.campaign)
 
     def export_row(self, round):
-        return [round.name, round.get_kind_display(), round.starts_on, round.ends_on, round.get_status_display(),
+        return [round.name, choice_label(round, "kind"), round.starts_on, round.ends_on, choice_label(round, "status"),
                 round.point_count, round.visit_count, round.finding_count, round.pending_count]  # fmt: skip
 
 
@@ -219,7 +219,7 @@ class FindingListView(FilteredListView):
         inspection = item.inspection
         return [inspection.round.name, inspection.point.name, item.criterion.code, item.note, item.deduction,
                 inspection.unit.name if inspection.unit else "", inspection.leader_name,
-                item.problem.reference if item.problem else "", item.get_review_status_display(),
+                item.problem.reference if item.problem else "", choice_label(item, "review_status"),
                 _local(inspection.submitted_at)]  # fmt: skip
 
     def get_context_data(self, **kwargs):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from core.errors import DomainError
-from core.excel import Column, write_workbook, xlsx_response
+from core.excel import Column, choice_label, write_workbook, xlsx_response
 from core.views import FilteredListView
 from scoring.choices import DEFAULT_LADDER, RankingPeriod
 from scoring.filters import RankingFilterSet
@@ -69,8 +69,8 @@ class RankingListView(FilteredListView):
         return ranking_list(user=self.request.user, campaign=self.request.campaign)
 
     def export_row(self, ranking):
-        return [ranking.get_period_display(), ranking.period_start, ranking.period_end,
-                str(ranking.peer_group or ranking.get_ranked_display()), ranking.get_status_display(),
+        return [choice_label(ranking, "period"), ranking.period_start, ranking.period_end,
+                str(ranking.peer_group or choice_label(ranking, "ranked")), choice_label(ranking, "status"),
                 ranking.entry_count, ranking.meeting_count, str(ranking.rule_set)]  # fmt: skip
 
     def get_context_data(self, **kwargs):

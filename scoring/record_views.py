@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from campaign.models import Unit
 from core.errors import DomainError
-from core.excel import Column, write_xlsx, xlsx_response
+from core.excel import Column, choice_label, write_xlsx, xlsx_response
 from core.views import FilteredListView, serve_protected_file
 from rectification.models import Problem
 from scoring.accountability import accountability_list, accountability_record, accountability_withdraw
@@ -80,7 +80,7 @@ class MaterialListView(FilteredListView):
 
     def export_row(self, material):
         return [material.criterion.code, material.unit.name, material.title, material.filename,
-                material.get_status_display(), material.due_on, _local(material.uploaded_at),
+                choice_label(material, "status"), material.due_on, _local(material.uploaded_at),
                 material.review_note]  # fmt: skip
 
     def get_context_data(self, **kwargs):
@@ -241,7 +241,7 @@ class AccountabilityListView(FilteredListView):
         withdrawn = f"{timezone.localtime(record.withdrawn_at):%Y-%m-%d} {record.withdraw_reason}" if (
             record.withdrawn_at) else ""  # fmt: skip
         return [record.decided_on, record.unit.name, record.person_name, record.person_position,
-                record.get_kind_display(), record.amount, record.reason, record.decided_by, withdrawn]  # fmt: skip
+                choice_label(record, "kind"), record.amount, record.reason, record.decided_by, withdrawn]  # fmt: skip
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from campaign.choices import ReportCompliance
 from core.errors import DomainError
-from core.excel import Column, xlsx_response
+from core.excel import Column, choice_label, xlsx_response
 from core.views import FilteredListView, serve_protected_file
 from rectification.models import ProblemPhoto
 from scoring.choices import MentionReason, Period
@@ -83,8 +83,8 @@ class DocumentListView(FilteredListView):
 
     def export_row(self, document):
         return [
-            document.get_period_display(), document.period_start, document.period_end, document.version,
-            document.get_status_display(), timezone.localtime(document.cutoff_at).replace(tzinfo=None),
+            choice_label(document, "period"), document.period_start, document.period_end, document.version,
+            choice_label(document, "status"), timezone.localtime(document.cutoff_at).replace(tzinfo=None),
             timezone.localtime(document.published_at).replace(tzinfo=None) if document.published_at else None,
         ]  # fmt: skip
 
