@@ -34,4 +34,4 @@ def test_cell_values_are_local_times_numbers_and_text_that_is_not_a_formula():
     assert cell_value(moment) == datetime.datetime(2026, 12, 1, 16, 30)  # Asia/Shanghai
     assert cell_value(Decimal("1.50")) == 1.5
     assert cell_value(None) == ""
-    assert cell_value("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert cell_value('=HYPERLINK("x")') == '\'=HYPERLINK("x")'

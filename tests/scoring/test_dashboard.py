@@ -18,7 +18,7 @@ from campaign.models import Unit
 from core.errors import DomainError
 from rectification.models import Problem
 from rectification.problems import problem_create
-from scoring.dashboard import PANELS, Period, dashboard_panel, period_check
+from scoring.dashboard import PANELS, Period, dashboard_panel, period_check, period_default
 from scoring.rankings import ranking_compute, ranking_publish
 from tests.factories import UnitFactory
 from tests.scoring.test_rankings import YESTERDAY, peers, week  # noqa: F401
@@ -316,6 +316,15 @@ def test_the_ledger_filters_the_dashboard_links_to(city, client):
     assert listed(point_type=city.point.point_type_id) == {at_point.pk}
     day = (TODAY - datetime.timedelta(days=3)).isoformat()
     assert listed(closed_after=day, closed_before=day) == {at_point.pk}
+    # The grid panel's row and cell lead to the ledger listing what they count.
+    panel = PANELS["grid_point_types"].selector(user=city.users["office"], campaign=city.campaign,
+                                                period=period_default(), now=timezone.now())  # fmt: skip
+    (row,) = [row for row in panel.rows if row["grid"].startswith("G2 ")]
+    cell = f"t{other_type.pk}"
+    assert (row["total"], row[cell]) == (1, 1)
+    assert set(row["urls"]) == {cell}
+    for url in (row["url"], row["urls"][cell]):
+        assert {problem.pk for problem in client.get(url).context["object_list"]} == {in_lane.pk}
 
 
 def test_a_units_page_leads_to_its_records(demo, client, login):
