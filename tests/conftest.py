@@ -1,5 +1,6 @@
 import contextlib
 import os
+import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -25,6 +26,16 @@ DEMO_LOGINS = [
 def services_required() -> bool:
     """In CI's PostgreSQL/Redis run a test that needs a server must fail, never skip, when it cannot run."""
     return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    """Poll `predicate` until it holds or `timeout` seconds pass (for work done by another process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def need_redis():

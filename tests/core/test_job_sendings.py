@@ -20,7 +20,7 @@ from core.choices import JobStatus, Role
 from core.jobs import REQUEUE_AFTER, job_queue, job_run, jobs_requeue_lost
 from core.models import Job
 from core.tasks import heartbeat, requeue_lost_jobs, run_job
-from tests.conftest import need_redis, services_required
+from tests.conftest import need_redis, services_required, wait_for
 from tests.core.test_celery import start_worker, stop, wait_for_heartbeat
 from tests.factories import CampaignFactory, UserFactory
 
@@ -202,15 +202,6 @@ def units_job(office, campaign, code: str) -> Job:
     job = Job.objects.create(kind="import.units", created_by=office, campaign_id=campaign.pk, filename="u.csv")
     job.file.save("u.csv", ContentFile(f"code,name,type\n{code},{code}社区,community\n".encode()))
     return job_queue(job=job, user=office)
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 @pytest.mark.services

@@ -9,7 +9,6 @@ import datetime
 import os
 import signal
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -19,17 +18,8 @@ from campaign.models import CycleRun, DailyCycleSettings
 from campaign.tasks import daily_cycle_step
 from scoring.choices import DocumentStatus, Period
 from scoring.models import Bulletin, LeaderReport
-from tests.conftest import need_redis, services_required
+from tests.conftest import need_redis, services_required, wait_for
 from tests.core.test_celery import start_worker, stop
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def waiting_on_a_lock() -> bool:
