@@ -5,6 +5,7 @@ delivered again, its worker having died).
 The last test restarts a real Redis (its own server, without persistence, as CI's) under a real Celery worker."""
 
 import datetime
+import os
 import shutil
 import socket
 import subprocess
@@ -128,7 +129,10 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A Redis server of the test's own, configured as CI's (no snapshots, no append-only file)."""
+    """A Redis server of the test's own, configured as CI's (no snapshots, no append-only file). Given to the worker
+    as REDIS_URL like the shared one, database 15, from which each test process takes its number off (settings)."""
+
+    DB = 15
 
     def __init__(self, directory):
         self.port = free_port()
@@ -136,8 +140,14 @@ class RedisServer:
         self.process = None
 
     @property
+    def env_url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/{self.DB}"
+
+    @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        """The database this test process and its worker use."""
+        process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+        return f"redis://127.0.0.1:{self.port}/{self.DB - process}"
 
     def start(self):
         self.process = subprocess.Popen(
@@ -216,11 +226,11 @@ def test_jobs_queued_before_a_redis_restart_run_once_after_it(broker, tmp_path):
 
     from django.conf import settings
 
-    env = {"REDIS_URL": broker.url, "VAR_DIR": str(tmp_path), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    env = {"REDIS_URL": broker.env_url, "VAR_DIR": str(tmp_path), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     worker = start_worker(env, "--hostname", "restart@%h")
     try:
         heartbeat.delay()
-        assert wait_for_heartbeat(1, timeout=60) is not None, "the worker did not start"
+        assert wait_for_heartbeat(1, timeout=90) is not None, "the worker did not start"
         assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.QUEUED}
         # Redis restarts again under the running worker, which reconnects.
         broker.restart()
@@ -237,6 +247,7 @@ def test_jobs_queued_before_a_redis_restart_run_once_after_it(broker, tmp_path):
         assert wait_for_heartbeat(3, timeout=60) is not None
     finally:
         output = stop(worker)
+        print(output)  # shown when the test fails
     assert sorted(Unit.objects.filter(campaign=campaign).values_list("code", flat=True)) == ["R1", "R2"], output
     for job in (first, second):
         job.refresh_from_db()
