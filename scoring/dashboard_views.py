@@ -11,10 +11,25 @@ from core.errors import DomainError
 from core.excel import Column, write_workbook, xlsx_response
 from scoring.dashboard import PANELS, Period, dashboard_panel, period_check, period_default
 
-# Rows a panel shows on the page; its Excel export and the API carry them all. Charts draw at most CHART_ROWS.
+# Rows a panel shows on the page; its Excel export and the API carry them all. A chart draws its `top` rows (or
+# CHART_ROWS), a line over the period or the rounds all of them: the page sends the script no more than that.
 PAGE_ROWS = 15
 HALL_ROWS = 10
-CHART_ROWS = 100
+CHART_ROWS = 20
+WHOLE_CHARTS = ("lines", "gauge_trend")
+
+
+def chart_rows(panel: dict, limit: int) -> list:
+    """The rows the page's script needs: what the chart draws (the ranking's bars: the scored units), and the hall's
+    tables `limit` (refreshed from the API)."""
+    kind, rows = panel["chart"].get("kind"), panel["rows"]
+    if kind in WHOLE_CHARTS:
+        return rows
+    if kind == "ranking_bars":
+        rows = [row for row in rows if row.get("score") is not None]
+    return rows[: max(panel["chart"].get("top", CHART_ROWS), limit)]
+
+
 HALL_REFRESH_SECONDS = 60
 HALL_ROTATE_SECONDS = 20
 DESK_ORDER = [
@@ -78,7 +93,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "labels": {"yes": str(_("Yes"))},
             "panels": {
                 panel["slug"]: {key: panel[key] for key in ("title", "columns", "chart", "summary", "empty")}
-                | {"rows": panel["rows"][:CHART_ROWS]}
+                | {"rows": chart_rows(panel, limit)}
                 for panel in context["panels"]
             },
             "api": {

@@ -215,6 +215,26 @@ def test_the_dashboard_page_shows_every_panel_with_its_numbers(demo, client, log
     assert [row["value"] for row in tiles["rows"]] == [row["value"] for row in api["rows"]]
 
 
+def test_the_page_sends_its_charts_the_rows_they_draw(demo, client, login):
+    from scoring.dashboard_views import CHART_ROWS, PAGE_ROWS
+
+    login("office")
+    response = client.get(reverse("dashboard"))
+    sent = response.context["chart_data"]["panels"]
+    cut = 0
+    for panel in response.context["panels"]:
+        rows, chart = panel["rows"], panel["chart"]
+        if chart.get("kind") in ("lines", "gauge_trend"):
+            expected = rows  # a line over the whole period, the trend over every round
+        elif chart.get("kind") == "ranking_bars":
+            expected = [row for row in rows if row["score"] is not None][: max(CHART_ROWS, PAGE_ROWS)]
+        else:
+            expected = rows[: max(chart.get("top", CHART_ROWS), PAGE_ROWS)]
+        assert sent[panel["slug"]]["rows"] == expected, panel["slug"]
+        cut += len(expected) < len(rows)
+    assert cut >= 2  # the demo city has more units than a chart draws: the rest stays in the export and the API
+
+
 def test_the_command_hall_refreshes_from_the_api(demo, client, login):
     login("office")
     response = client.get(reverse("dashboard_hall"))
