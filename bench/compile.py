@@ -102,9 +102,7 @@ def excel(document, rows: int | None) -> tuple[float, int]:
         data = copy.deepcopy(document.data)
         left = rows
         for path in LISTS:
-            parent = data
-            for key in path[:-1]:
-                parent = parent[key]
+            parent = _list(data, path[:-1]) if len(path) > 1 else data
             parent[path[-1]] = parent[path[-1]][:left]
             left -= len(parent[path[-1]])
         document = Bulletin(**{f.attname: getattr(document, f.attname) for f in Bulletin._meta.concrete_fields})
