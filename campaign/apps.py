@@ -18,6 +18,11 @@ class CampaignConfig(AppConfig):
         for kind in IMPORTERS:
             register_runner(kind, run_import)
 
+        from campaign.middleware import job_request_setup
+        from core.exports import register_request_setup
+
+        register_request_setup(job_request_setup)
+
         from campaign.cycle import register_default_steps
 
         register_default_steps()

@@ -28,3 +28,11 @@ class CurrentCampaignMiddleware:
     def __call__(self, request):
         request.campaign = SimpleLazyObject(lambda: current_campaign(request))
         return self.get_response(request)
+
+
+def job_request_setup(request, job):
+    """For a job that runs a user's list again (`core.exports`): the campaign the user was working in then, if the
+    user still sees it (else their default, as the middleware would choose)."""
+    if job.campaign_id:
+        request.session[SESSION_KEY] = job.campaign_id
+    request.campaign = SimpleLazyObject(lambda: current_campaign(request))

@@ -288,6 +288,10 @@ PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)
 MATERIAL_MAX_BYTES = env_int("MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
 # How long a dashboard panel is kept in the cache; publishing a ranking, a bulletin or a projection clears it sooner.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+# A list's Excel export longer than this is written by a background job with progress, not within the request.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
+# Their files are removed this many days after they were written (core.purge_exports, daily).
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 
 # API ---------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -32,6 +32,7 @@ urlpatterns = [
     path("notifications/deliveries/", core_views.DeliveryListView.as_view(), name="delivery_list"),
     path("notifications/deliveries/<int:pk>/retry/", core_views.delivery_retry_view, name="delivery_retry"),
     path("jobs/<uuid:pk>/start/", core_views.job_start, name="job_start"),
+    path("jobs/<uuid:pk>/download/", core_views.job_download, name="job_download"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", core_views.PasswordChangeView.as_view(), name="password_change"),

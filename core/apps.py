@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Django's authentication signals are the only hook for login events; the receivers only record them.
         from core import receivers  # noqa: F401
+        from core.exports import EXPORT_KIND, export_run
+        from core.jobs import register_runner
+
+        register_runner(EXPORT_KIND, export_run)

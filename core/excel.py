@@ -61,8 +61,9 @@ def write_xlsx(*, title: str, columns: Sequence[Column], rows: Iterable[Sequence
     return write_workbook(sheets=[(title, columns, rows)])
 
 
-def write_workbook(*, sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]) -> bytes:
-    """One sheet per (title, columns, rows), streamed row by row."""
+def write_workbook(*, sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]], out=None) -> bytes:
+    """One sheet per (title, columns, rows), streamed row by row. Returns the file's bytes, or, given a binary file
+    `out`, writes into it and returns b"" (a long export goes to a temporary file, not memory)."""
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, columns, rows in sheets:
@@ -78,6 +79,9 @@ def write_workbook(*, sheets: Sequence[tuple[str, Sequence[Column], Iterable[Seq
         sheet.append(header)
         for row in rows:
             sheet.append([cell_value(value) for value in row])
+    if out is not None:
+        workbook.save(out)
+        return b""
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -35,6 +35,15 @@ DEFAULT_SCHEDULES = [
         every_seconds=60,
     ),
     DefaultSchedule(
+        name="core.purge_exports",
+        task="core.purge_exports",
+        description=_(
+            "Removes the files of Excel exports written in the background once they are older than EXPORT_KEEP_DAYS "
+            "(a week unless set otherwise)."
+        ),
+        crontab="30 3 * * *",
+    ),
+    DefaultSchedule(
         name="core.deliver_notifications",
         task="core.deliver_notifications",
         description=_("Sends notifications by e-mail and to group chats, retrying failed sends with growing pauses."),

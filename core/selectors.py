@@ -21,10 +21,14 @@ def heartbeat_get(*, kind: str) -> Heartbeat | None:
 
 
 def job_get_visible(*, user, pk) -> Job | None:
-    """Jobs (imports and the like) are the command office's work: office users see them all, nobody else any."""
-    if not user.is_office:
+    """Office users see every job (imports and the like are their work); anyone else only the jobs they started
+    themselves (exports of their own lists)."""
+    if not user.is_authenticated:
         return None
-    return Job.objects.select_related("created_by").filter(pk=pk).first()
+    jobs = Job.objects.select_related("created_by").filter(pk=pk)
+    if not user.is_office:
+        jobs = jobs.filter(created_by=user)
+    return jobs.first()
 
 
 def notification_list(*, user) -> QuerySet[Notification]:

@@ -27,6 +27,14 @@ def requeue_lost_jobs():
     jobs_requeue_lost()
 
 
+@shared_task(name="core.purge_exports", ignore_result=True)
+def purge_exports():
+    """Scheduled daily: remove the files of old exports (core.exports.exports_purge)."""
+    from core.exports import exports_purge
+
+    exports_purge()
+
+
 # A run stops starting batches after this long; the next scheduled run (a minute later) goes on.
 DELIVERY_RUN_SECONDS = 45
 

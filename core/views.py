@@ -2,6 +2,7 @@ import mimetypes
 from pathlib import PurePosixPath
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -17,10 +18,11 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from core.audit import audit_log
-from core.choices import DeliveryStatus
+from core.choices import DeliveryStatus, JobStatus
 from core.delivery import delivery_retry
 from core.errors import DomainError
 from core.excel import Column, choice_label, write_xlsx, xlsx_response
+from core.exports import EXPORT_KIND, export_in_background, export_queue
 from core.filters import AuditEventFilterSet, DeliveryFilterSet, NotificationFilterSet
 from core.jobs import job_progress, job_queue
 from core.notifications import notifications_mark_read
@@ -92,17 +94,20 @@ class FilteredListView(LoginRequiredMixin, TemplateView):
             widget.attrs.setdefault("class", css)
         return filterset
 
+    def filtered_queryset(self, filterset):
+        return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+
+    def export_queryset(self):
+        return self.filtered_queryset(self.get_filterset())
+
+    def export_rows(self, queryset):
+        return (self.export_row(obj) for obj in queryset.iterator(chunk_size=2000))
+
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset()
-        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        queryset = self.filtered_queryset(filterset)
         if request.GET.get("export") == "xlsx":
-            content = write_xlsx(
-                title=str(self.export_title),
-                columns=self.export_columns,
-                rows=(self.export_row(obj) for obj in queryset.iterator(chunk_size=2000)),
-            )
-            audit_log(action="export.xlsx", actor=request.user, data={"list": str(self.export_title)})
-            return xlsx_response(filename=str(self.export_title), content=content)
+            return self.export(queryset)
         paginator = Paginator(queryset, self.paginate_by)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
@@ -112,6 +117,22 @@ class FilteredListView(LoginRequiredMixin, TemplateView):
             filterset=filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode()
         )
         return self.render_to_response(context)
+
+    def export(self, queryset):
+        """The filtered list as a workbook: written here when short, else by a job whose page shows its progress."""
+        count = queryset.count()
+        if export_in_background(count):
+            job = export_queue(view=self, count=count)
+            notice = _(
+                "The list has %(count)s rows: it is being written in the background. You will be notified when the "
+                "file is ready."
+            )
+            messages.info(self.request, notice % {"count": count})
+            return redirect("job_detail", job.pk)
+        rows = self.export_rows(queryset)
+        content = write_xlsx(title=str(self.export_title), columns=self.export_columns, rows=rows)
+        audit_log(action="export.xlsx", actor=self.request.user, data={"list": str(self.export_title), "rows": count})
+        return xlsx_response(filename=str(self.export_title), content=content)
 
 
 class AuditEventListView(OfficeRequiredMixin, FilteredListView):
@@ -157,8 +178,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class JobDetailView(OfficeRequiredMixin, TemplateView):
-    """A job's preview (plan and problems), its progress while it runs (polled by htmx), and its outcome."""
+class JobDetailView(LoginRequiredMixin, TemplateView):
+    """A job's preview (plan and problems), its progress while it runs (polled by htmx), and its outcome: for an
+    export, the file to download. Office users see every job, others their own (`job_get_visible`)."""
 
     template_name = "core/job_detail.html"
 
@@ -176,6 +198,8 @@ class JobDetailView(OfficeRequiredMixin, TemplateView):
         issues = preview.get("issues", [])
         context.update(
             job=job,
+            is_export=job.kind == EXPORT_KIND,
+            keep_days=settings.EXPORT_KEEP_DAYS,
             progress=job_progress(job),
             counts=preview.get("counts", {}),
             errors=[issue for issue in issues if issue["level"] == "error"],
@@ -184,6 +208,15 @@ class JobDetailView(OfficeRequiredMixin, TemplateView):
             change_count=len(preview.get("changes", [])),
         )
         return context
+
+
+@login_required
+def job_download(request, pk):
+    """A finished export's workbook, for whoever may see the job (404 for anyone else, as for any job)."""
+    job = job_get_visible(user=request.user, pk=pk)
+    if job is None or job.kind != EXPORT_KIND or job.status != JobStatus.DONE:
+        raise Http404
+    return serve_protected_file(request, job.file, filename=job.filename, as_attachment=True)
 
 
 @require_POST
