@@ -111,7 +111,7 @@ def export_run(job: Job, progress: Progress) -> dict:
         link = reverse("job_detail", args=[job.pk])
         notify([Draft(recipient_id=job.created_by_id, kind=EXPORT_KIND, key=f"{EXPORT_KIND}:{job.pk}",
                       title=_("Your export is ready: %(title)s") % {"title": title},
-                      body=_("%(rows)s rows.") % {"rows": total}, link=link)])  # fmt: skip
+                      body=_("%(rows)s rows.") % {"rows": total}, link=link, to_groups=False)])  # fmt: skip
     return {"rows": total}
 
 

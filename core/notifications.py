@@ -20,6 +20,9 @@ class Draft(NamedTuple):
     title: str
     body: str = ""
     link: str = ""
+    # False for a notice that concerns the recipient alone (an export of theirs is ready): it has no event, so no
+    # group chat is told of it; e-mail still is.
+    to_groups: bool = True
 
 
 def notify(drafts) -> int:
@@ -34,7 +37,10 @@ def notify(drafts) -> int:
     if not drafts:
         return 0
     connection = connections[router.db_for_write(Notification)]
-    rows = [(d.recipient_id, d.kind, key, d.key, d.title, d.body, d.link) for key, d in drafts.items()]
+    rows = [
+        (d.recipient_id, d.kind, key, d.key if d.to_groups else "", d.title, d.body, d.link)
+        for key, d in drafts.items()
+    ]
     created_at = timezone.now()
     inserted = 0
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:

@@ -189,6 +189,17 @@ def test_a_wecom_robot_hears_once_per_event_not_once_per_recipient(db, robot):
     assert Notification.objects.filter(sent_at__isnull=False).count() == 3
 
 
+def test_a_notice_for_the_recipient_alone_is_e_mailed_and_never_told_to_a_chat(db, robot, mailoutbox):
+    webhook(robot.url)
+    user = UserFactory(email="liaison@example.gov.cn")
+    notify([draft(user, key="export.list:1", kind="export.list", title="Your export is ready", to_groups=False)])
+    run()
+    assert Notification.objects.get().event_key == ""
+    assert [m.subject for m in mailoutbox] == ["Your export is ready"]
+    assert robot.received == []
+    assert list(Delivery.objects.values_list("channel", flat=True)) == ["email"]
+
+
 def test_a_dingtalk_robot_gets_markdown_signed_with_its_secret(db, robot):
     secret = "SEC0123456789abcdef"
     webhook(robot.url, kind=WebhookKind.DINGTALK, secret=secret)
