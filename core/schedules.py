@@ -56,6 +56,15 @@ DEFAULT_SCHEDULES = [
         every_seconds=60,
     ),
     DefaultSchedule(
+        name="scoring.warm_dashboards",
+        task="scoring.warm_dashboards",
+        description=_(
+            "Keeps the dashboards of the office and the leaders warm: their panels are computed again every four "
+            "minutes (they are cached for DASHBOARD_CACHE_SECONDS, five minutes), and at once after a publication."
+        ),
+        every_seconds=240,
+    ),
+    DefaultSchedule(
         name="rectification.overdue_sweep",
         task="rectification.overdue_sweep",
         description=_("Marks overdue problems, notifies their units and escalates to the leaders, once per step."),

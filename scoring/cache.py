@@ -22,5 +22,8 @@ def dashboard_generation(*, campaign_id: int) -> str:
 
 def dashboard_invalidate(*, campaign_id: int) -> None:
     """Forget the campaign's cached panels once the current transaction commits (what was published is in the
-    database by then)."""
+    database by then), and have a worker compute its readers' panels again (`scoring.dashboard.dashboard_warm`)."""
+    from scoring.tasks import warm_dashboard
+
     transaction.on_commit(lambda: cache.set(_key(campaign_id), uuid.uuid4().hex, None))
+    warm_dashboard.delay_on_commit(campaign_id)

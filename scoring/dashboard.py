@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from campaign.daily_reports import report_timeliness, reporting_units
 from campaign.models import Campaign, Unit
-from core.choices import Role
+from core.choices import CITYWIDE_ROLES, Role
 from core.errors import DomainError
 from rectification.choices import CLOSED_STATUSES, ProblemStatus
 from rectification.models import Problem, ProblemCategory
@@ -659,16 +659,69 @@ def _scope_key(user) -> str:
     return "city" if user.sees_citywide else f"user{user.pk}"
 
 
-def dashboard_panel(*, name: str, user, campaign: Campaign, period: Period, now=None) -> dict:
-    """A panel's data for the reader, from the cache when it is there."""
+def dashboard_panel(*, name: str, user, campaign: Campaign, period: Period, now=None, refresh: bool = False) -> dict:
+    """A panel's data for the reader, from the cache when it is there (`refresh`: computed again and cached)."""
     panel = PANELS[name]
     now = now or timezone.now()
     language = translation.get_language() or settings.LANGUAGE_CODE
     parts = [campaign.pk, dashboard_generation(campaign_id=campaign.pk), name, _scope_key(user), period.start,
              period.end, language]  # fmt: skip
     key = "dashboard:" + ":".join(str(part) for part in parts)
-    data = cache.get(key)
+    data = None if refresh else cache.get(key)
     if data is None:
         data = panel.selector(user=user, campaign=campaign, period=period, now=now).as_data()
         cache.set(key, data, settings.DASHBOARD_CACHE_SECONDS)
     return data
+
+
+def dashboard_readers(*, campaign: Campaign) -> list:
+    """The readers whose dashboards are worth keeping warm, one per scope: someone who sees the whole city (the office,
+    inspectors and administrators share its panels), then every active leader with assignments in the campaign."""
+    from core.models import User
+
+    citywide = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(role__in=CITYWIDE_ROLES))
+        .order_by("-is_superuser", "pk")[:1]
+    )
+    leaders = (
+        User.objects.filter(is_active=True, role=Role.LEADER)
+        .filter(Q(leader_assignments__unit__campaign=campaign) | Q(leader_assignments__point__campaign=campaign))
+        .exclude(is_superuser=True)
+        .distinct()
+        .order_by("pk")
+    )
+    return [*citywide, *leaders]
+
+
+# One warm-up of a campaign at a time; a second one started meanwhile has nothing to add.
+WARM_LOCK_SECONDS = 600
+
+
+def dashboard_warm(*, campaign: Campaign, now=None) -> int:
+    """Compute and cache the panels of the default period, in the default language, for `dashboard_readers`, so that
+    they open their dashboard warm after a publication and while the cache would otherwise have expired. Returns how
+    many panels were cached (0 when another warm-up of the campaign is running)."""
+    lock = f"dashboard:warming:{campaign.pk}"
+    if not cache.add(lock, 1, WARM_LOCK_SECONDS):
+        return 0
+    try:
+        now = now or timezone.now()
+        period = period_default(today=timezone.localdate(now))
+        warmed = 0
+        with translation.override(settings.LANGUAGE_CODE):
+            for reader in dashboard_readers(campaign=campaign):
+                for name in PANELS:
+                    dashboard_panel(name=name, user=reader, campaign=campaign, period=period, now=now, refresh=True)
+                    warmed += 1
+        return warmed
+    finally:
+        cache.delete(lock)
+
+
+def dashboard_warm_all(*, now=None) -> int:
+    """`dashboard_warm` for every campaign not closed. Returns how many panels were cached."""
+    from campaign.choices import CampaignStatus
+
+    campaigns = Campaign.objects.exclude(status=CampaignStatus.CLOSED).order_by("pk")
+    return sum(dashboard_warm(campaign=campaign, now=now) for campaign in campaigns)

@@ -138,6 +138,64 @@ def test_publishing_a_ranking_clears_the_cached_panels(city, peers, django_captu
     assert len(after["rows"]) == 4
 
 
+def queries_to_read_every_panel(user, city, period):
+    with CaptureQueriesContext(connection) as queries:
+        for name in PANELS:
+            dashboard_panel(name=name, user=user, campaign=city.campaign, period=period)
+    return len(queries)
+
+
+def test_the_office_and_the_leaders_find_their_panels_warm(city, settings):
+    from scoring.dashboard import dashboard_readers, dashboard_warm
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    users = city.users
+    # The superuser stands for the whole city (the office and the inspectors share its panels); then each leader.
+    assert dashboard_readers(campaign=city.campaign) == [users["admin"], users["leader"]]
+    assert dashboard_warm(campaign=city.campaign) == 2 * len(PANELS)
+    period = period_default()
+    for reader in ("office", "inspector", "leader"):
+        assert queries_to_read_every_panel(users[reader], city, period) == 0, reader
+    assert queries_to_read_every_panel(users["unit"], city, period) > 0  # a unit's own panels: read when asked
+    # Warming is what a reader would compute: the same data.
+    warmed = dashboard_panel(name="problems_by_unit", user=users["leader"], campaign=city.campaign, period=period)
+    assert warmed == panel("problems_by_unit", city, users["leader"], period=period)
+
+
+def test_a_publication_has_the_panels_computed_again_at_once(
+    city,
+    peers,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    period = period_default()
+    assert (
+        dashboard_panel(name="rankings", user=city.users["office"], campaign=city.campaign, period=period)["rows"]
+        == []
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        published_week(city)
+    assert queries_to_read_every_panel(city.users["office"], city, period) == 0
+    rows = dashboard_panel(name="rankings", user=city.users["office"], campaign=city.campaign, period=period)["rows"]
+    assert len(rows) == 4
+
+
+def test_one_warm_up_of_a_campaign_at_a_time(city):
+    from django.core.cache import cache
+
+    from scoring.dashboard import dashboard_warm, dashboard_warm_all
+
+    cache.add(f"dashboard:warming:{city.campaign.pk}", 1, 60)
+    assert dashboard_warm(campaign=city.campaign) == 0
+    cache.delete(f"dashboard:warming:{city.campaign.pk}")
+    assert dashboard_warm_all() == 2 * len(PANELS)
+    city.campaign.status = "closed"
+    city.campaign.save(update_fields=["status"])
+    assert dashboard_warm_all() == 0  # a closed campaign is left alone
+
+
 def test_a_period_must_be_in_order_and_at_most_a_year():
     with pytest.raises(DomainError, match="start before it ends"):
         period_check(TODAY, TODAY - datetime.timedelta(days=1))
