@@ -20,7 +20,7 @@ A model whose scope is neither (Campaign) defines `scope_q(paths)`. A model that
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 
 from core.choices import Role
 
@@ -37,15 +37,29 @@ def scope_unit_paths(user) -> list[str] | None:
     cached = getattr(user, "_scope_unit_paths", None)
     if cached is not None:
         return cached
-    from campaign.models import Unit
+    from campaign.models import LeaderAssignment, Unit, UnitMembership
 
-    paths = sorted(
-        set(
-            Unit.objects.filter(Q(memberships__user=user) | Q(leader_assignments__leader=user)).values_list(
-                "path", flat=True
+    if user.role == Role.LEADER:
+        # A leader's units and road sections in one query: their assignments, and any memberships.
+        rows = (
+            LeaderAssignment.objects.filter(leader=user)
+            .values_list("unit__path", "point_id")
+            .union(
+                UnitMembership.objects.filter(user=user).values_list("unit__path", Value(None, IntegerField())),
+                all=True,
             )
         )
-    )
+        rows = list(rows)
+        paths = sorted({path for path, _point in rows if path})
+        user._scope_point_ids = sorted({point for _path, point in rows if point})
+    else:
+        paths = sorted(
+            set(
+                Unit.objects.filter(Q(memberships__user=user) | Q(leader_assignments__leader=user)).values_list(
+                    "path", flat=True
+                )
+            )
+        )
     # Drop paths already covered by an ancestor's path: fewer OR terms in every scoped query.
     tops: list[str] = []
     for path in paths:
@@ -61,7 +75,7 @@ def scope_point_ids(user) -> list[int]:
     if not user.is_authenticated or not user.is_active or user.sees_citywide or user.role != Role.LEADER:
         return []
     cached = getattr(user, "_scope_point_ids", None)
-    if cached is None:
+    if cached is None:  # read with the unit paths (`scope_unit_paths`) unless asked for first
         from campaign.models import LeaderAssignment
 
         cached = sorted(

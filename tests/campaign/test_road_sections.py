@@ -92,9 +92,9 @@ def test_the_database_refuses_an_assignment_to_both_or_neither(demo_users):
         LeaderAssignment.objects.create(leader=demo_users["leader_city"], unit=unit, point=road)
 
 
-def test_the_scope_of_a_leader_costs_two_queries_cached(demo_users):
+def test_the_scope_of_a_leader_costs_one_query_cached(demo_users):
     leader = type(demo_users["leader_east"]).objects.get(username="leader_east")
     with CaptureQueriesContext(connection) as queries:
         list(Point.objects.visible_to(leader))
         list(Point.objects.visible_to(leader))
-    assert len(queries) == 4  # the unit paths and the point ids once each, then one per list
+    assert len(queries) == 3  # the unit paths and the point ids in one, then one per list
