@@ -2,11 +2,13 @@
 leaders refreshing dashboards, against gunicorn with 2 workers on PostgreSQL (and Redis for the cache), loopback
 only, bounded in users and time: zero errors; p50/p95 of each request recorded.
 
-Run by hand, not by the test suite, after `bench/scoring.py` has filled the data:
+Run by hand, not by the test suite, on the generated benchmark data (bench/data.py says how), with Redis for the
+cache the two workers share:
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench REDIS_URL=redis://127.0.0.1:6379/5 DJANGO_DEBUG=1
     .venv/bin/python bench/load.py [--minutes 5]
-It gives 200 benchmark communities a liaison each and 20 leaders a district or street each (API tokens, once), starts
-gunicorn (2 workers, production settings but plain HTTP), runs locust headless (`bench/locustfile.py`) and prints
+It gives 200 of the campaign's communities (spread over its districts) a liaison each and 20 leaders a district or
+street each (`<campaign>-load-liaison-NNN`, `<campaign>-load-leader-NN`, with API tokens, once), starts gunicorn
+(2 workers, production settings but plain HTTP), runs locust headless (`bench/locustfile.py`) and prints
 `name: value unit (ratio R against BASELINE)` per kind of request: p50 and p95 against the 1 s a person waits for.
 """
 
@@ -30,8 +32,9 @@ django.setup()
 
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from bench.data import bench_campaign, scale_line  # noqa: E402
 from campaign.choices import MembershipRole, UnitType  # noqa: E402
-from campaign.models import Campaign, Unit  # noqa: E402
+from campaign.models import Unit  # noqa: E402
 from campaign.services import leader_assign, membership_set  # noqa: E402
 from core.choices import Role  # noqa: E402
 from core.models import User  # noqa: E402
@@ -43,12 +46,13 @@ TARGET_MS = 1000
 
 
 def logins(campaign) -> dict:
-    """Tokens of the benchmark's liaisons (with their unit) and leaders, made once."""
-    communities = list(Unit.objects.filter(campaign=campaign, code__startswith="BU").order_by("code")[:LIAISONS])
+    """Tokens of the load's liaisons (with their unit) and leaders, made once per campaign."""
+    communities = list(Unit.objects.filter(campaign=campaign, type=UnitType.COMMUNITY, is_active=True).order_by("pk"))
+    step = max(len(communities) // LIAISONS, 1)
     liaisons = []
-    for n, unit in enumerate(communities):
+    for n, unit in enumerate(communities[::step][:LIAISONS]):
         defaults = {"role": Role.LIAISON, "full_name": f"联络员{n}"}
-        user, created = User.objects.get_or_create(username=f"bench_liaison_{n:03d}", defaults=defaults)
+        user, created = User.objects.get_or_create(username=f"{campaign.slug}-load-liaison-{n:03d}", defaults=defaults)
         if created:
             membership_set(actor=None, unit=unit, user=user, role=MembershipRole.LIAISON)
         liaisons.append({"token": Token.objects.get_or_create(user=user)[0].key, "unit": unit.pk})
@@ -58,7 +62,7 @@ def logins(campaign) -> dict:
     leaders = []
     for n in range(LEADERS):
         defaults = {"role": Role.LEADER, "full_name": f"领导{n}"}
-        user, created = User.objects.get_or_create(username=f"bench_leader_{n:02d}", defaults=defaults)
+        user, created = User.objects.get_or_create(username=f"{campaign.slug}-load-leader-{n:02d}", defaults=defaults)
         if created:
             leader_assign(actor=None, leader=user, unit=areas[n % len(areas)])
         leaders.append({"token": Token.objects.get_or_create(user=user)[0].key})
@@ -69,7 +73,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=5)
     options = parser.parse_args()
-    campaign = Campaign.objects.get(slug="sfs-2027")
+    campaign = bench_campaign()
+    print(scale_line(campaign))
     folder = Path(tempfile.mkdtemp(prefix="cc-load-"))
     credentials = folder / "logins.json"
     credentials.write_text(json.dumps(logins(campaign)))

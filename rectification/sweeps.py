@@ -73,9 +73,13 @@ def overdue_sweep(*, now=None, batch_size: int = BATCH_SIZE, limit: int | None =
     due_q &= Q(escalated_at__isnull=True)
     # Newly overdue (the unit is told, then the problem is stamped; a new deadline clears the stamp), or due for
     # escalation: walked in primary-key order, a batch at a time, each problem once however many notices it gets.
-    pending = (
-        answered.filter(Q(overdue_at__isnull=True) | due_q)
-        .annotate(fresh=_is(Q(overdue_at__isnull=True)), due=_is(due_q), brief=Left("description", 100))
+    # The ids are found first, all at once and unordered: that search reads only the index of the problems whose
+    # clock runs (`problem_clock_running_idx`), tens of milliseconds over two million problems. Asked for in key
+    # order a batch at a time, PostgreSQL walked the whole table in key order instead (0.8 s when nothing is
+    # pending): it cannot know that the overdue problems are stamped already while the closed ones never are.
+    pending = answered.filter(Q(overdue_at__isnull=True) | due_q).order_by().values_list("pk", flat=True)
+    batch_rows = (
+        Problem.objects.annotate(fresh=_is(Q(overdue_at__isnull=True)), due=_is(due_q), brief=Left("description", 100))
         .order_by("pk")
         .values_list("pk", "fresh", "due", "deadline", "point_id", "responsible_unit_id", "responsible_unit__path",
                      "brief", named=True)
@@ -88,13 +92,11 @@ def overdue_sweep(*, now=None, batch_size: int = BATCH_SIZE, limit: int | None =
     # Notices are written in the office's language, as bulletins are.
     with translation.override(settings.LANGUAGE_CODE):
         texts = _Texts()
-        last = handled = 0
-        while True:
-            size = batch_size if limit is None else min(batch_size, limit - handled)
-            rows = list(pending.filter(pk__gt=last)[:size])
-            if not rows:
-                break
-            last = rows[-1].pk
+        ids = sorted(pending)
+        if limit is not None and len(ids) > limit:
+            ids, result.more = ids[:limit], True
+        for start in range(0, len(ids), batch_size):
+            rows = list(batch_rows.filter(pk__in=ids[start : start + batch_size]))
             fresh = [row for row in rows if row.fresh]
             due = [row for row in rows if row.due]
             with transaction.atomic():
@@ -102,12 +104,6 @@ def overdue_sweep(*, now=None, batch_size: int = BATCH_SIZE, limit: int | None =
                 result.escalated += notify(_escalation_notices(due, texts))
                 Problem.objects.filter(Problem.overdue_q(now=now), pk__in=[row.pk for row in rows]).update(**stamps)
             result.marked += len(fresh)
-            handled += len(rows)
-            if len(rows) < size:
-                break
-            if limit is not None and handled >= limit:
-                result.more = True
-                break
     # Problems nobody answers for yet are stamped too; the office sees them in the ledger's overdue filter.
     result.marked += overdue.filter(overdue_at__isnull=True, responsible_unit__isnull=True).update(overdue_at=now)
     return result
