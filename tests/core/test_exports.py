@@ -114,7 +114,8 @@ def test_a_user_who_lost_the_list_before_the_job_ran_gets_no_file(
     job = Job.objects.get(kind="export.list")
     assert job.status == "failed" and not job.file
     assert job.result["error"] == "您已无权导出这个列表。"
-    assert client.get(f"/jobs/{job.pk}/").status_code == 200  # their own job, with the reason
+    page = client.get(f"/jobs/{job.pk}/").content.decode()  # their own job, with the reason and the way back
+    assert "您已无权导出这个列表。" in page and 'href="/audit/"' in page
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
 
 
