@@ -16,6 +16,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows an Excel sheet holds, its header included.
+SHEET_MAX_ROWS = 1_048_576
 # Text that Excel would read as a formula is written with a leading apostrophe (CSV/formula injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

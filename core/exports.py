@@ -23,9 +23,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
+from core import excel
 from core.audit import audit_log
 from core.errors import DomainError
-from core.excel import write_workbook
 from core.jobs import Progress, job_submit
 from core.models import Job
 from core.notifications import Draft, notify
@@ -44,6 +44,13 @@ def register_request_setup(setup: RequestSetup) -> None:
 
 
 def export_in_background(count: int) -> bool:
+    """Whether a list of `count` rows is exported by a job; refused when no Excel sheet would hold it."""
+    if count > excel.SHEET_MAX_ROWS - 1:
+        message = _(
+            "The list has %(count)s rows, more than an Excel sheet holds (%(max)s). Narrow it with the filters, then "
+            "export it again."
+        )
+        raise DomainError(message % {"count": count, "max": excel.SHEET_MAX_ROWS - 1}, code="export_too_long")
     return count > settings.EXPORT_INLINE_MAX_ROWS
 
 
@@ -102,7 +109,7 @@ def export_run(job: Job, progress: Progress) -> dict:
 
         title = str(view.export_title)
         with tempfile.TemporaryFile() as handle:
-            write_workbook(sheets=[(title, view.export_columns, rows())], out=handle)
+            excel.write_workbook(sheets=[(title, view.export_columns, rows())], out=handle)
             progress(done=total, total=total, message=_("Saving the file"))
             handle.seek(0)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -121,7 +121,14 @@ class FilteredListView(LoginRequiredMixin, TemplateView):
     def export(self, queryset):
         """The filtered list as a workbook: written here when short, else by a job whose page shows its progress."""
         count = queryset.count()
-        if export_in_background(count):
+        try:
+            in_background = export_in_background(count)
+        except DomainError as error:
+            messages.error(self.request, error.message)
+            query = self.request.GET.copy()
+            query.pop("export", None)
+            return redirect(f"{self.request.path}?{query.urlencode()}" if query else self.request.path)
+        if in_background:
             job = export_queue(view=self, count=count)
             notice = _(
                 "The list has %(count)s rows: it is being written in the background. You will be notified when the "

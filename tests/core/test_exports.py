@@ -143,3 +143,17 @@ def test_files_of_old_exports_are_removed_and_the_page_says_so(
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
     assert "导出文件保留 7 天，已删除" in client.get(f"/jobs/{job.pk}/").content.decode()
     assert exports_purge(now=timezone.now() + datetime.timedelta(days=9)) == 0
+
+
+def test_a_list_longer_than_an_excel_sheet_is_refused_with_the_reason(client, demo_users, monkeypatch):
+    from core import excel
+
+    monkeypatch.setattr(excel, "SHEET_MAX_ROWS", 4)  # a header and three rows
+    client.force_login(demo_users["leader_east"])
+    response = client.get("/units/", {"type": "community", "export": "xlsx"}, follow=True)
+    assert response.redirect_chain == [("/units/?type=community", 302)]
+    assert "列表共 4 行，超过 Excel 工作表的容量（3 行）" in response.content.decode()
+    assert not Job.objects.exists()
+    assert client.get("/units/", {"type": "community", "export": "xlsx"}).status_code == 302
+    monkeypatch.setattr(excel, "SHEET_MAX_ROWS", 5)
+    assert client.get("/units/", {"type": "community", "export": "xlsx"}).status_code == 200
