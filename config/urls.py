@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("rectification.urls")),
     path("", include("scoring.urls")),
     path("audit/", core_views.AuditEventListView.as_view(), name="audit_event_list"),
+    path("jobs/", core_views.JobListView.as_view(), name="job_list"),
     path("jobs/<uuid:pk>/", core_views.JobDetailView.as_view(), name="job_detail"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", core_views.notifications_read_view, name="notifications_read"),

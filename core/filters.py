@@ -2,8 +2,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import DeliveryChannel, DeliveryStatus
-from core.models import AuditEvent, Delivery, Notification, WebhookChannel
+from core.choices import DeliveryChannel, DeliveryStatus, JobStatus
+from core.models import AuditEvent, Delivery, Job, Notification, WebhookChannel
 
 
 class IntegerField(forms.IntegerField):
@@ -89,3 +89,19 @@ class DeliveryFilterSet(django_filters.FilterSet):
     class Meta:
         model = Delivery
         fields = ["status", "channel", "webhook", "kind", "since", "until"]
+
+
+JOB_TYPES = [("export", _("Excel exports")), ("import", _("Imports"))]
+
+
+class JobFilterSet(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=JOB_TYPES, method="filter_type")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=JobStatus.choices)
+    q = django_filters.CharFilter(label=_("List or file"), field_name="filename", lookup_expr="icontains")
+
+    class Meta:
+        model = Job
+        fields = ["type", "status", "q"]
+
+    def filter_type(self, queryset, name, value):
+        return queryset.filter(kind__startswith=f"{value}.")

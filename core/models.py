@@ -208,6 +208,19 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
+    @property
+    def kind_label(self) -> str:
+        if self.kind.startswith("export."):
+            return _("Excel export")
+        if self.kind.startswith("import."):
+            return _("Import")
+        return self.kind
+
+    @property
+    def title(self) -> str:
+        """What the job works on: an export's list, an import's file."""
+        return self.result.get("title") or self.filename or self.kind
+
 
 class PhotoBase(models.Model):
     """A photo taken on a phone, as `core.images.image_clean` left it: a re-encoded JPEG with no metadata, its

@@ -20,15 +20,17 @@ def heartbeat_get(*, kind: str) -> Heartbeat | None:
     return Heartbeat.objects.filter(kind=kind).first()
 
 
-def job_get_visible(*, user, pk) -> Job | None:
-    """Office users see every job (imports and the like are their work); anyone else only the jobs they started
-    themselves (exports of their own lists)."""
+def job_list(*, user) -> QuerySet[Job]:
+    """The jobs a user sees, newest first: office users every job (imports and the like are their work), anyone else
+    only the jobs they started themselves (exports of their own lists)."""
     if not user.is_authenticated:
-        return None
-    jobs = Job.objects.select_related("created_by").filter(pk=pk)
-    if not user.is_office:
-        jobs = jobs.filter(created_by=user)
-    return jobs.first()
+        return Job.objects.none()
+    jobs = Job.objects.select_related("created_by").order_by("-created_at", "-pk")
+    return jobs if user.is_office else jobs.filter(created_by=user)
+
+
+def job_get_visible(*, user, pk) -> Job | None:
+    return job_list(user=user).filter(pk=pk).first()
 
 
 def notification_list(*, user) -> QuerySet[Notification]:

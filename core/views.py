@@ -23,7 +23,7 @@ from core.delivery import delivery_retry
 from core.errors import DomainError
 from core.excel import Column, choice_label, write_xlsx, xlsx_response
 from core.exports import EXPORT_KIND, export_in_background, export_queue
-from core.filters import AuditEventFilterSet, DeliveryFilterSet, NotificationFilterSet
+from core.filters import AuditEventFilterSet, DeliveryFilterSet, JobFilterSet, NotificationFilterSet
 from core.jobs import job_progress, job_queue
 from core.notifications import notifications_mark_read
 from core.selectors import (
@@ -31,6 +31,7 @@ from core.selectors import (
     deliveries_by_notification,
     delivery_list,
     job_get_visible,
+    job_list,
     notification_list,
 )
 
@@ -183,6 +184,33 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         audit_log(action="auth.password_change", actor=self.request.user, obj=self.request.user)
         return response
+
+
+class JobListView(FilteredListView):
+    """The background jobs a user may see (`job_list`): their own exports, and for the office every import and
+    export, each linking to its page (progress, outcome, the file)."""
+
+    template_name = "core/job_list.html"
+    filterset_class = JobFilterSet
+    export_title = gettext_lazy("Background jobs")
+    export_columns = [
+        Column(gettext_lazy("Started at"), 18),
+        Column(gettext_lazy("Type"), 12),
+        Column(gettext_lazy("List or file"), 36),
+        Column(gettext_lazy("Status"), 10),
+        Column(gettext_lazy("Rows"), 10),
+        Column(gettext_lazy("Started by"), 16),
+        Column(gettext_lazy("Finished at"), 18),
+    ]
+
+    def get_queryset(self):
+        return job_list(user=self.request.user)
+
+    def export_row(self, job):
+        return [
+            job.created_at, str(job.kind_label), job.title, choice_label(job, "status"),
+            job.result.get("rows") or job.progress_total or None, str(job.created_by), job.finished_at,
+        ]  # fmt: skip
 
 
 class JobDetailView(LoginRequiredMixin, TemplateView):

@@ -94,6 +94,7 @@ MATRIX = {
     ("job_detail", "get", "job"): OFFICE_ONLY,
     ("job_start", "post", "job"): row(LOGIN, 404, 404, 404, 404, 302, 302),
     # A long list's export is a job of whoever asked for it: they and the office see it and download its file.
+    ("job_list", "get", None): EVERYONE,
     ("job_detail", "get", "own_export_job"): row(LOGIN, 200, 404, 404, 404, 200, 200),
     ("job_download", "get", "own_export_job"): row(LOGIN, 200, 404, 404, 404, 200, 200),
     ("job_download", "get", "job"): row(LOGIN, 404, 404, 404, 404, 404, 404),

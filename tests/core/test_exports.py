@@ -157,3 +157,27 @@ def test_a_list_longer_than_an_excel_sheet_is_refused_with_the_reason(client, de
     assert client.get("/units/", {"type": "community", "export": "xlsx"}).status_code == 302
     monkeypatch.setattr(excel, "SHEET_MAX_ROWS", 5)
     assert client.get("/units/", {"type": "community", "export": "xlsx"}).status_code == 200
+
+
+def test_the_jobs_list_shows_each_user_their_own_and_the_office_every_job(
+    client, demo_users, settings, eager, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_INLINE_MAX_ROWS = 0
+    for username in ("liaison_community", "leader_east"):
+        client.force_login(demo_users[username])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get("/units/", {"export": "xlsx"})
+    Job.objects.create(kind="import.indicators", created_by=demo_users["office"], filename="指标体系.xlsx")
+
+    client.force_login(demo_users["liaison_community"])
+    page = client.get("/jobs/")
+    assert [job.created_by.username for job in page.context["object_list"]] == ["liaison_community"]
+    assert "单位" in page.content.decode() and "指标体系" not in page.content.decode()
+    client.force_login(demo_users["office"])
+    assert len(client.get("/jobs/").context["object_list"]) == 3
+    imports = client.get("/jobs/", {"type": "import"}).context["object_list"]
+    assert [job.filename for job in imports] == ["指标体系.xlsx"]
+    settings.EXPORT_INLINE_MAX_ROWS = 100
+    rows = rows_of(client.get("/jobs/", {"type": "export", "export": "xlsx"}).content)
+    assert rows[0][:3] == ("开始时间", "类型", "列表或文件") and len(rows) == 3
+    assert {row[1] for row in rows[1:]} == {"导出 Excel"} and {row[3] for row in rows[1:]} == {"已完成"}
