@@ -17,11 +17,11 @@ PAGES_BY_USER = {
     None: ["/accounts/login/"],
     "office": [
         "/office/", "/units/", "/units/?type=street", "/audit/", "/my-units/", "/inspector/", "/accounts/password/",
-        "/admin/", "/admin/campaign/unit/", "/admin/django_celery_beat/periodictask/", "/api/docs/", "/api/redoc/",
+        "/jobs/", "/admin/", "/admin/campaign/unit/", "/admin/django_celery_beat/periodictask/", "/api/docs/", "/api/redoc/",
     ],
     "inspector": ["/inspector/", "/units/"],
     "leader_east": ["/my-units/", "/units/", "/accounts/password/"],
-    "liaison_community": ["/my-units/", "/units/"],
+    "liaison_community": ["/my-units/", "/units/", "/jobs/"],
 }  # fmt: skip
 
 
