@@ -17,7 +17,8 @@ PAGES_BY_USER = {
     None: ["/accounts/login/"],
     "office": [
         "/office/", "/units/", "/units/?type=street", "/audit/", "/my-units/", "/inspector/", "/accounts/password/",
-        "/jobs/", "/admin/", "/admin/campaign/unit/", "/admin/django_celery_beat/periodictask/", "/api/docs/", "/api/redoc/",
+        "/jobs/", "/admin/", "/admin/campaign/unit/", "/admin/django_celery_beat/periodictask/", "/api/docs/",
+        "/api/redoc/",
     ],
     "inspector": ["/inspector/", "/units/"],
     "leader_east": ["/my-units/", "/units/", "/accounts/password/"],
