@@ -88,23 +88,10 @@ def job_queue(*, job: Job, user) -> Job:
 
 @transaction.atomic
 def job_submit(*, kind: str, user, campaign_id: int | None, result: dict, filename: str = "", total: int = 0) -> Job:
-    """A job with nothing to preview (an export): created queued and sent to the workers after the commit."""
-    from core.tasks import run_job
-
-    job = Job.objects.create(
-        kind=kind,
-        created_by=user,
-        campaign_id=campaign_id,
-        status=JobStatus.QUEUED,
-        queued_at=timezone.now(),
-        attempt=1,
-        filename=filename[:255],
-        progress_total=total,
-        result=result,
-    )
-    audit_log(action="job.queue", actor=user, obj=job, data={"kind": kind})
-    run_job.delay_on_commit(str(job.pk), attempt=job.attempt)
-    return job
+    """A job with nothing to preview (an export): created, then queued as an accepted preview is (`job_queue`)."""
+    job = Job.objects.create(kind=kind, created_by=user, campaign_id=campaign_id, filename=filename[:255],
+                             progress_total=total, result=result)  # fmt: skip
+    return job_queue(job=job, user=user)
 
 
 def jobs_requeue_lost(*, now=None, limit: int = 100) -> int:

@@ -209,8 +209,13 @@ class Job(models.Model):
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     @property
+    def is_export(self) -> bool:
+        """An Excel export written in the background (`core.exports`): its file is the outcome, not an upload."""
+        return self.kind.startswith("export.")
+
+    @property
     def kind_label(self) -> str:
-        if self.kind.startswith("export."):
+        if self.is_export:
             return _("Excel export")
         if self.kind.startswith("import."):
             return _("Import")

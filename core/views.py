@@ -22,7 +22,7 @@ from core.choices import DeliveryStatus, JobStatus
 from core.delivery import delivery_retry
 from core.errors import DomainError
 from core.excel import Column, choice_label, write_xlsx, xlsx_response
-from core.exports import EXPORT_KIND, export_in_background, export_queue
+from core.exports import export_in_background, export_queue
 from core.filters import AuditEventFilterSet, DeliveryFilterSet, JobFilterSet, NotificationFilterSet
 from core.jobs import job_progress, job_queue
 from core.notifications import notifications_mark_read
@@ -233,7 +233,7 @@ class JobDetailView(LoginRequiredMixin, TemplateView):
         issues = preview.get("issues", [])
         context.update(
             job=job,
-            is_export=job.kind == EXPORT_KIND,
+            is_export=job.is_export,
             keep_days=settings.EXPORT_KEEP_DAYS,
             progress=job_progress(job),
             counts=preview.get("counts", {}),
@@ -249,7 +249,7 @@ class JobDetailView(LoginRequiredMixin, TemplateView):
 def job_download(request, pk):
     """A finished export's workbook, for whoever may see the job (404 for anyone else, as for any job)."""
     job = job_get_visible(user=request.user, pk=pk)
-    if job is None or job.kind != EXPORT_KIND or job.status != JobStatus.DONE:
+    if job is None or not job.is_export or job.status != JobStatus.DONE:
         raise Http404
     return serve_protected_file(request, job.file, filename=job.filename, as_attachment=True)
 
